@@ -1,0 +1,160 @@
+/* ActivateAudioInterfaceAsync and its IActivateAudioInterfaceAsyncOperation. */
+#include "private.h"
+#include <audioclient.h>
+
+WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
+
+struct activation
+{
+    IActivateAudioInterfaceAsyncOperation IActivateAudioInterfaceAsyncOperation_iface;
+    LONG ref;
+    WCHAR *path;
+    IID iid;
+    PROPVARIANT params;
+    IActivateAudioInterfaceCompletionHandler *handler;
+    LONG done;              /* set once result and activated are final */
+    HRESULT result;
+    IUnknown *activated;
+};
+
+static inline struct activation *impl_from_IActivateAudioInterfaceAsyncOperation(IActivateAudioInterfaceAsyncOperation *iface)
+{
+    return CONTAINING_RECORD(iface, struct activation, IActivateAudioInterfaceAsyncOperation_iface);
+}
+
+static HRESULT WINAPI activation_QueryInterface(IActivateAudioInterfaceAsyncOperation *iface, REFIID riid, void **out)
+{
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), out);
+    if (!out) return E_POINTER;
+    /* The operation is called from whatever thread completes it: it is agile. */
+    if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IActivateAudioInterfaceAsyncOperation)
+        && !IsEqualIID(riid, &IID_IAgileObject))
+    {
+        *out = NULL;
+        return E_NOINTERFACE;
+    }
+    *out = iface;
+    IActivateAudioInterfaceAsyncOperation_AddRef(iface);
+    return S_OK;
+}
+
+static ULONG WINAPI activation_AddRef(IActivateAudioInterfaceAsyncOperation *iface)
+{
+    struct activation *activation = impl_from_IActivateAudioInterfaceAsyncOperation(iface);
+    ULONG ref = InterlockedIncrement(&activation->ref);
+
+    TRACE("(%p) ref %lu\n", activation, ref);
+    return ref;
+}
+
+static ULONG WINAPI activation_Release(IActivateAudioInterfaceAsyncOperation *iface)
+{
+    struct activation *activation = impl_from_IActivateAudioInterfaceAsyncOperation(iface);
+    ULONG ref = InterlockedDecrement(&activation->ref);
+
+    TRACE("(%p) ref %lu\n", activation, ref);
+    if (!ref)
+    {
+        if (activation->activated) IUnknown_Release(activation->activated);
+        IActivateAudioInterfaceCompletionHandler_Release(activation->handler);
+        PropVariantClear(&activation->params);
+        free(activation->path);
+        free(activation);
+    }
+    return ref;
+}
+
+static HRESULT WINAPI activation_GetActivateResult(IActivateAudioInterfaceAsyncOperation *iface, HRESULT *result,
+                                                   IUnknown **activated)
+{
+    struct activation *activation = impl_from_IActivateAudioInterfaceAsyncOperation(iface);
+
+    TRACE("(%p)->(%p, %p)\n", activation, result, activated);
+    if (!result || !activated) return E_POINTER;
+    *activated = NULL;
+    if (!ReadAcquire(&activation->done)) return E_ILLEGAL_METHOD_CALL;
+    *result = activation->result;
+    if ((*activated = activation->activated)) IUnknown_AddRef(*activated);
+    return S_OK;
+}
+
+static const IActivateAudioInterfaceAsyncOperationVtbl activation_vtbl =
+{
+    activation_QueryInterface,
+    activation_AddRef,
+    activation_Release,
+    activation_GetActivateResult,
+};
+
+/* The device a path names: an endpoint id, or the default endpoint of a direction, as Windows
+ * takes DEVINTERFACE_AUDIO_RENDER / _CAPTURE in their string form. */
+static HRESULT activation_device(const WCHAR *path, IMMDevice **device)
+{
+    IMMDeviceEnumerator *enumerator;
+    GUID interface_class;
+    HRESULT hr;
+
+    if (FAILED(hr = enumerator_create(&IID_IMMDeviceEnumerator, (void **)&enumerator))) return hr;
+    if (CLSIDFromString(path, &interface_class) == S_OK && IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER))
+        hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(enumerator, eRender, eMultimedia, device);
+    else if (CLSIDFromString(path, &interface_class) == S_OK && IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_CAPTURE))
+        hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(enumerator, eCapture, eMultimedia, device);
+    else
+        hr = IMMDeviceEnumerator_GetDevice(enumerator, path, device);
+    IMMDeviceEnumerator_Release(enumerator);
+    return hr;
+}
+
+static void CALLBACK activation_run(TP_CALLBACK_INSTANCE *instance, void *context)
+{
+    struct activation *activation = context;
+    IMMDevice *device;
+
+    if (SUCCEEDED(activation->result = activation_device(activation->path, &device)))
+    {
+        activation->result = IMMDevice_Activate(device, &activation->iid, CLSCTX_INPROC_SERVER,
+                                                activation->params.vt == VT_EMPTY ? NULL : &activation->params,
+                                                (void **)&activation->activated);
+        IMMDevice_Release(device);
+    }
+    WriteRelease(&activation->done, TRUE);
+    IActivateAudioInterfaceCompletionHandler_ActivateCompleted(activation->handler,
+            &activation->IActivateAudioInterfaceAsyncOperation_iface);
+    IActivateAudioInterfaceAsyncOperation_Release(&activation->IActivateAudioInterfaceAsyncOperation_iface);
+}
+
+HRESULT WINAPI ActivateAudioInterfaceAsync(const WCHAR *path, REFIID riid, PROPVARIANT *params,
+                                           IActivateAudioInterfaceCompletionHandler *handler,
+                                           IActivateAudioInterfaceAsyncOperation **operation)
+{
+    struct activation *activation;
+    HRESULT hr = E_OUTOFMEMORY;
+
+    TRACE("(%s, %s, %p, %p, %p)\n", debugstr_w(path), debugstr_guid(riid), params, handler, operation);
+    if (!path || !riid || !handler || !operation) return E_POINTER;
+    *operation = NULL;
+
+    if (!(activation = calloc(1, sizeof(*activation)))) return E_OUTOFMEMORY;
+    activation->IActivateAudioInterfaceAsyncOperation_iface.lpVtbl = &activation_vtbl;
+    activation->ref = 2;    /* the caller's and the pending work's */
+    activation->iid = *riid;
+    activation->handler = handler;
+    IActivateAudioInterfaceCompletionHandler_AddRef(handler);
+    if (!(activation->path = wcsdup(path))
+        || (params && FAILED(hr = PropVariantCopy(&activation->params, params))))
+    {
+        activation->ref = 1;
+        IActivateAudioInterfaceAsyncOperation_Release(&activation->IActivateAudioInterfaceAsyncOperation_iface);
+        return hr;
+    }
+    /* The completion handler runs on a pool thread, never on the caller's, as on Windows. */
+    if (!TrySubmitThreadpoolCallback(activation_run, activation, NULL))
+    {
+        hr = HRESULT_FROM_WIN32(GetLastError());
+        activation->ref = 1;
+        IActivateAudioInterfaceAsyncOperation_Release(&activation->IActivateAudioInterfaceAsyncOperation_iface);
+        return hr;
+    }
+    *operation = &activation->IActivateAudioInterfaceAsyncOperation_iface;
+    return S_OK;
+}

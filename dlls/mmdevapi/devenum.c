@@ -1,0 +1,277 @@
+/* IMMDeviceEnumerator and IMMDeviceCollection. */
+#include "private.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
+
+#define E_NOTFOUND HRESULT_FROM_WIN32(ERROR_NOT_FOUND)
+
+struct enumerator
+{
+    IMMDeviceEnumerator IMMDeviceEnumerator_iface;
+    LONG ref;
+};
+
+/* A snapshot of the endpoints that matched, as Windows' collections are. */
+struct collection
+{
+    IMMDeviceCollection IMMDeviceCollection_iface;
+    LONG ref;
+    UINT count;
+    struct mmdevice *devices[];
+};
+
+/* Notification clients are the process's, whatever enumerator registered them. Windows does not
+ * hold a reference on them: the program keeps them alive until it unregisters. */
+static SRWLOCK clients_lock = SRWLOCK_INIT;
+static IMMNotificationClient **clients;
+static UINT clients_count, clients_capacity;
+
+static inline struct enumerator *impl_from_IMMDeviceEnumerator(IMMDeviceEnumerator *iface)
+{
+    return CONTAINING_RECORD(iface, struct enumerator, IMMDeviceEnumerator_iface);
+}
+
+static inline struct collection *impl_from_IMMDeviceCollection(IMMDeviceCollection *iface)
+{
+    return CONTAINING_RECORD(iface, struct collection, IMMDeviceCollection_iface);
+}
+
+static HRESULT WINAPI collection_QueryInterface(IMMDeviceCollection *iface, REFIID riid, void **out)
+{
+    struct collection *collection = impl_from_IMMDeviceCollection(iface);
+
+    TRACE("(%p)->(%s, %p)\n", collection, debugstr_guid(riid), out);
+    if (!out) return E_POINTER;
+    if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IMMDeviceCollection))
+    {
+        *out = NULL;
+        return E_NOINTERFACE;
+    }
+    *out = iface;
+    IMMDeviceCollection_AddRef(iface);
+    return S_OK;
+}
+
+static ULONG WINAPI collection_AddRef(IMMDeviceCollection *iface)
+{
+    struct collection *collection = impl_from_IMMDeviceCollection(iface);
+    ULONG ref = InterlockedIncrement(&collection->ref);
+
+    TRACE("(%p) ref %lu\n", collection, ref);
+    return ref;
+}
+
+static ULONG WINAPI collection_Release(IMMDeviceCollection *iface)
+{
+    struct collection *collection = impl_from_IMMDeviceCollection(iface);
+    ULONG ref = InterlockedDecrement(&collection->ref);
+
+    TRACE("(%p) ref %lu\n", collection, ref);
+    if (!ref) free(collection);
+    return ref;
+}
+
+static HRESULT WINAPI collection_GetCount(IMMDeviceCollection *iface, UINT *count)
+{
+    struct collection *collection = impl_from_IMMDeviceCollection(iface);
+
+    TRACE("(%p)->(%p)\n", collection, count);
+    if (!count) return E_POINTER;
+    *count = collection->count;
+    return S_OK;
+}
+
+static HRESULT WINAPI collection_Item(IMMDeviceCollection *iface, UINT index, IMMDevice **device)
+{
+    struct collection *collection = impl_from_IMMDeviceCollection(iface);
+
+    TRACE("(%p)->(%u, %p)\n", collection, index, device);
+    if (!device) return E_POINTER;
+    if (index >= collection->count)
+    {
+        *device = NULL;
+        return E_INVALIDARG;
+    }
+    *device = &collection->devices[index]->IMMDevice_iface;
+    IMMDevice_AddRef(*device);
+    return S_OK;
+}
+
+static const IMMDeviceCollectionVtbl collection_vtbl =
+{
+    collection_QueryInterface,
+    collection_AddRef,
+    collection_Release,
+    collection_GetCount,
+    collection_Item,
+};
+
+static HRESULT collection_create(EDataFlow flow, DWORD state_mask, IMMDeviceCollection **out)
+{
+    struct collection *collection;
+    EDataFlow pass;
+    UINT i;
+
+    AcquireSRWLockExclusive(&devices_lock);
+    if (!(collection = malloc(offsetof(struct collection, devices[devices_count]))))
+    {
+        ReleaseSRWLockExclusive(&devices_lock);
+        return E_OUTOFMEMORY;
+    }
+    collection->IMMDeviceCollection_iface.lpVtbl = &collection_vtbl;
+    collection->ref = 1;
+    collection->count = 0;
+    /* Render endpoints come before capture ones, each in the order the backend gave them. */
+    for (pass = eRender; pass <= eCapture; pass++)
+        for (i = 0; i < devices_count; i++)
+            if (devices[i]->flow == pass && (flow == eAll || flow == pass) && (devices[i]->state & state_mask))
+                collection->devices[collection->count++] = devices[i];
+    ReleaseSRWLockExclusive(&devices_lock);
+    *out = &collection->IMMDeviceCollection_iface;
+    return S_OK;
+}
+
+static HRESULT WINAPI enumerator_QueryInterface(IMMDeviceEnumerator *iface, REFIID riid, void **out)
+{
+    struct enumerator *enumerator = impl_from_IMMDeviceEnumerator(iface);
+
+    TRACE("(%p)->(%s, %p)\n", enumerator, debugstr_guid(riid), out);
+    if (!out) return E_POINTER;
+    if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IMMDeviceEnumerator))
+    {
+        *out = NULL;
+        return E_NOINTERFACE;
+    }
+    *out = iface;
+    IMMDeviceEnumerator_AddRef(iface);
+    return S_OK;
+}
+
+static ULONG WINAPI enumerator_AddRef(IMMDeviceEnumerator *iface)
+{
+    struct enumerator *enumerator = impl_from_IMMDeviceEnumerator(iface);
+    ULONG ref = InterlockedIncrement(&enumerator->ref);
+
+    TRACE("(%p) ref %lu\n", enumerator, ref);
+    return ref;
+}
+
+static ULONG WINAPI enumerator_Release(IMMDeviceEnumerator *iface)
+{
+    struct enumerator *enumerator = impl_from_IMMDeviceEnumerator(iface);
+    ULONG ref = InterlockedDecrement(&enumerator->ref);
+
+    TRACE("(%p) ref %lu\n", enumerator, ref);
+    if (!ref) free(enumerator);
+    return ref;
+}
+
+static HRESULT WINAPI enumerator_EnumAudioEndpoints(IMMDeviceEnumerator *iface, EDataFlow flow, DWORD state_mask,
+                                                    IMMDeviceCollection **out)
+{
+    TRACE("(%p)->(%u, %#lx, %p)\n", iface, flow, state_mask, out);
+    if (!out) return E_POINTER;
+    *out = NULL;
+    if ((UINT)flow >= EDataFlow_enum_count || (state_mask & ~DEVICE_STATEMASK_ALL)) return E_INVALIDARG;
+    return collection_create(flow, state_mask, out);
+}
+
+static HRESULT WINAPI enumerator_GetDefaultAudioEndpoint(IMMDeviceEnumerator *iface, EDataFlow flow, ERole role,
+                                                         IMMDevice **out)
+{
+    struct mmdevice *device;
+
+    TRACE("(%p)->(%u, %u, %p)\n", iface, flow, role, out);
+    if (!out) return E_POINTER;
+    *out = NULL;
+    if ((flow != eRender && flow != eCapture) || (UINT)role >= ERole_enum_count) return E_INVALIDARG;
+    /* Every role has the backend's one default: voice chat opens eCommunications and must find it. */
+    if (!(device = device_default(flow))) return E_NOTFOUND;
+    *out = &device->IMMDevice_iface;
+    IMMDevice_AddRef(*out);
+    return S_OK;
+}
+
+static HRESULT WINAPI enumerator_GetDevice(IMMDeviceEnumerator *iface, const WCHAR *id, IMMDevice **out)
+{
+    struct mmdevice *device;
+
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_w(id), out);
+    if (!id || !out) return E_POINTER;
+    *out = NULL;
+    if (!(device = device_find(id))) return E_NOTFOUND;
+    *out = &device->IMMDevice_iface;
+    IMMDevice_AddRef(*out);
+    return S_OK;
+}
+
+static HRESULT WINAPI enumerator_RegisterEndpointNotificationCallback(IMMDeviceEnumerator *iface,
+                                                                      IMMNotificationClient *client)
+{
+    IMMNotificationClient **grown;
+    HRESULT hr = S_OK;
+
+    TRACE("(%p)->(%p)\n", iface, client);
+    if (!client) return E_POINTER;
+    AcquireSRWLockExclusive(&clients_lock);
+    if (clients_count == clients_capacity)
+    {
+        UINT capacity = clients_capacity ? clients_capacity * 2 : 4;
+        if ((grown = realloc(clients, capacity * sizeof(*clients))))
+        {
+            clients = grown;
+            clients_capacity = capacity;
+        }
+    }
+    if (clients_count < clients_capacity) clients[clients_count++] = client;
+    else hr = E_OUTOFMEMORY;
+    ReleaseSRWLockExclusive(&clients_lock);
+    return hr;
+}
+
+static HRESULT WINAPI enumerator_UnregisterEndpointNotificationCallback(IMMDeviceEnumerator *iface,
+                                                                        IMMNotificationClient *client)
+{
+    HRESULT hr = E_NOTFOUND;
+    UINT i;
+
+    TRACE("(%p)->(%p)\n", iface, client);
+    if (!client) return E_POINTER;
+    AcquireSRWLockExclusive(&clients_lock);
+    for (i = 0; i < clients_count; i++)
+        if (clients[i] == client)
+        {
+            memmove(&clients[i], &clients[i + 1], (clients_count - i - 1) * sizeof(*clients));
+            clients_count--;
+            hr = S_OK;
+            break;
+        }
+    ReleaseSRWLockExclusive(&clients_lock);
+    return hr;
+}
+
+static const IMMDeviceEnumeratorVtbl enumerator_vtbl =
+{
+    enumerator_QueryInterface,
+    enumerator_AddRef,
+    enumerator_Release,
+    enumerator_EnumAudioEndpoints,
+    enumerator_GetDefaultAudioEndpoint,
+    enumerator_GetDevice,
+    enumerator_RegisterEndpointNotificationCallback,
+    enumerator_UnregisterEndpointNotificationCallback,
+};
+
+HRESULT enumerator_create(REFIID riid, void **out)
+{
+    struct enumerator *enumerator;
+    HRESULT hr;
+
+    if (FAILED(hr = devices_init())) return hr;
+    if (!(enumerator = malloc(sizeof(*enumerator)))) return E_OUTOFMEMORY;
+    enumerator->IMMDeviceEnumerator_iface.lpVtbl = &enumerator_vtbl;
+    enumerator->ref = 1;
+    hr = IMMDeviceEnumerator_QueryInterface(&enumerator->IMMDeviceEnumerator_iface, riid, out);
+    IMMDeviceEnumerator_Release(&enumerator->IMMDeviceEnumerator_iface);
+    return hr;
+}

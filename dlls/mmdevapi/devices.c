@@ -1,0 +1,436 @@
+/* The endpoints: what the backend reports, kept in the process and in the registry where Windows
+ * keeps them (HKLM\...\MMDevices\Audio\Render|Capture\{guid}), and IMMDevice / IMMEndpoint. */
+#include <stdio.h>
+#include "private.h"
+#include <wingdi.h>
+#include <mmreg.h>
+#include <ks.h>
+#include <ksmedia.h>
+#include <audioclient.h>
+
+#include "mmdevapi_pkeys.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
+
+SRWLOCK devices_lock = SRWLOCK_INIT;
+
+struct mmdevice **devices;
+UINT devices_count;
+static UINT devices_capacity;
+static struct mmdevice *default_devices[2];
+static char backend_name[MMDEVAPI_BACKEND_NAME_MAX];
+static BOOL unix_ready;
+
+static const WCHAR audio_key_path[] = L"Software\\Microsoft\\Windows\\CurrentVersion\\MMDevices\\Audio";
+
+static inline struct mmdevice *impl_from_IMMDevice(IMMDevice *iface)
+{
+    return CONTAINING_RECORD(iface, struct mmdevice, IMMDevice_iface);
+}
+
+static inline struct mmdevice *impl_from_IMMEndpoint(IMMEndpoint *iface)
+{
+    return CONTAINING_RECORD(iface, struct mmdevice, IMMEndpoint_iface);
+}
+
+static const WCHAR *flow_key_name(EDataFlow flow)
+{
+    return flow == eRender ? L"Render" : L"Capture";
+}
+
+/* An endpoint's GUID is a hash of what names it (backend, flow, the backend's own name), so that
+ * its id stays the same across runs, restarts of the audio server and fresh prefixes. */
+static GUID endpoint_guid(EDataFlow flow, const char *backend, const char *key)
+{
+    UINT64 hash[2] = { 0xcbf29ce484222325ull, 0x6c62272e07bb0142ull };
+    const char *parts[] = { backend, flow == eRender ? "render" : "capture", key };
+    const unsigned char *p;
+    GUID guid;
+    size_t i;
+    int h;
+
+    for (h = 0; h < 2; h++)
+        for (i = 0; i < ARRAY_SIZE(parts); i++)
+            for (p = (const unsigned char *)parts[i]; ; p++)
+            {
+                hash[h] = (hash[h] ^ *p) * 0x100000001b3ull;
+                if (!*p) break;
+            }
+    guid.Data1 = (DWORD)(hash[0] >> 32);
+    guid.Data2 = (WORD)(hash[0] >> 16);
+    guid.Data3 = ((WORD)hash[0] & 0x0fff) | 0x8000;    /* version 8: a custom, name-derived UUID */
+    for (i = 0; i < 8; i++) guid.Data4[i] = (BYTE)(hash[1] >> (56 - 8 * i));
+    guid.Data4[0] = (guid.Data4[0] & 0x3f) | 0x80;     /* RFC 4122 variant */
+    return guid;
+}
+
+static void guid_to_string(const GUID *guid, WCHAR *buffer, size_t size)
+{
+    swprintf(buffer, size, L"{%08lx-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x}", guid->Data1, guid->Data2,
+             guid->Data3, guid->Data4[0], guid->Data4[1], guid->Data4[2], guid->Data4[3], guid->Data4[4],
+             guid->Data4[5], guid->Data4[6], guid->Data4[7]);
+}
+
+HKEY device_open_key(const struct mmdevice *device, const WCHAR *subkey, REGSAM access)
+{
+    WCHAR path[256], guid[40];
+    HKEY key;
+
+    guid_to_string(&device->guid, guid, ARRAY_SIZE(guid));
+    swprintf(path, ARRAY_SIZE(path), L"%s\\%s\\%s%s%s", audio_key_path, flow_key_name(device->flow), guid,
+             subkey ? L"\\" : L"", subkey ? subkey : L"");
+    if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, path, 0, NULL, 0, access, NULL, &key, NULL))
+        return NULL;
+    return key;
+}
+
+static const IMMDeviceVtbl device_vtbl;
+static const IMMEndpointVtbl endpoint_vtbl;
+
+/* Finds the endpoint of a GUID or adds it; NULL when out of memory. Called with devices_lock held. */
+static struct mmdevice *device_get(EDataFlow flow, const GUID *guid, DWORD state)
+{
+    struct mmdevice *device, **grown;
+    WCHAR guid_string[40];
+    UINT i;
+
+    for (i = 0; i < devices_count; i++)
+        if (devices[i]->flow == flow && IsEqualGUID(&devices[i]->guid, guid)) return devices[i];
+
+    if (devices_count == devices_capacity)
+    {
+        UINT capacity = devices_capacity ? devices_capacity * 2 : 8;
+        if (!(grown = realloc(devices, capacity * sizeof(*devices)))) return NULL;
+        devices = grown;
+        devices_capacity = capacity;
+    }
+    if (!(device = calloc(1, sizeof(*device)))) return NULL;
+    device->IMMDevice_iface.lpVtbl = &device_vtbl;
+    device->IMMEndpoint_iface.lpVtbl = &endpoint_vtbl;
+    device->flow = flow;
+    device->state = state;
+    device->guid = *guid;
+    guid_to_string(guid, guid_string, ARRAY_SIZE(guid_string));
+    swprintf(device->id, ARRAY_SIZE(device->id), L"{0.0.%u.00000000}.%s", flow, guid_string);
+    devices[devices_count++] = device;
+    return device;
+}
+
+static const WCHAR *device_description(UINT32 form_factor, EDataFlow flow)
+{
+    switch (form_factor)
+    {
+    case RemoteNetworkDevice: return L"Remote Audio";
+    case LineLevel: return flow == eRender ? L"Line Out" : L"Line In";
+    case Headphones: return L"Headphones";
+    case Microphone: return L"Microphone";
+    case Headset: return L"Headset";
+    case Handset: return L"Handset";
+    case SPDIF: return L"Digital Audio (S/PDIF)";
+    case DigitalAudioDisplayDevice: return L"Digital Display";
+    default: return flow == eRender ? L"Speakers" : L"Microphone";
+    }
+}
+
+static void write_string(HKEY key, const PROPERTYKEY *pkey, const WCHAR *string)
+{
+    PROPVARIANT value = { .vt = VT_LPWSTR, .pwszVal = (WCHAR *)string };
+    property_write(key, pkey, &value);
+}
+
+static void write_dword(HKEY key, const PROPERTYKEY *pkey, DWORD dword)
+{
+    PROPVARIANT value = { .vt = VT_UI4, .ulVal = dword };
+    property_write(key, pkey, &value);
+}
+
+static void write_utf8(HKEY key, const PROPERTYKEY *pkey, const char *utf8)
+{
+    WCHAR string[MMDEVAPI_DEVICE_KEY_MAX];
+
+    if (!MultiByteToWideChar(CP_UTF8, 0, utf8, -1, string, ARRAY_SIZE(string))) string[0] = 0;
+    write_string(key, pkey, string);
+}
+
+static void store_endpoint_properties(struct mmdevice *device, const struct endpoint_info *info)
+{
+    const struct endpoint_format *format = &info->format;
+    WCHAR name[MMDEVAPI_DEVICE_NAME_MAX], friendly[MMDEVAPI_DEVICE_NAME_MAX + 64], guid[40];
+    const WCHAR *description = device_description(info->form_factor, device->flow);
+    WAVEFORMATEXTENSIBLE wfx = {{0}};
+    PROPVARIANT blob = { .vt = VT_BLOB };
+    HKEY key;
+
+    if (!(key = device_open_key(device, L"Properties", KEY_ALL_ACCESS))) return;
+
+    if (!MultiByteToWideChar(CP_UTF8, 0, info->name, -1, name, ARRAY_SIZE(name))) name[0] = 0;
+    swprintf(friendly, ARRAY_SIZE(friendly), L"%s (%s)", description, name);
+    write_string(key, &PKEY_Device_FriendlyName, friendly);
+    write_string(key, &PKEY_Device_DeviceDesc, description);
+    write_string(key, &PKEY_DeviceInterface_FriendlyName, name);
+    write_dword(key, &PKEY_AudioEndpoint_FormFactor, info->form_factor);
+    write_dword(key, &PKEY_AudioEndpoint_PhysicalSpeakers, format->channel_mask);
+    StringFromGUID2(&device->guid, guid, ARRAY_SIZE(guid));
+    write_string(key, &PKEY_AudioEndpoint_GUID, guid);
+    write_utf8(key, &PKEY_MMDevapi_Backend, backend_name);
+    write_utf8(key, &PKEY_MMDevapi_BackendDevice, info->key);
+
+    wfx.Format.wFormatTag = WAVE_FORMAT_EXTENSIBLE;
+    wfx.Format.nChannels = format->channels;
+    wfx.Format.nSamplesPerSec = format->rate;
+    wfx.Format.wBitsPerSample = format->bits;
+    wfx.Format.nBlockAlign = format->channels * format->bits / 8;
+    wfx.Format.nAvgBytesPerSec = wfx.Format.nBlockAlign * format->rate;
+    wfx.Format.cbSize = sizeof(wfx) - sizeof(wfx.Format);
+    wfx.Samples.wValidBitsPerSample = format->valid_bits;
+    wfx.dwChannelMask = format->channel_mask;
+    wfx.SubFormat = format->is_float ? KSDATAFORMAT_SUBTYPE_IEEE_FLOAT : KSDATAFORMAT_SUBTYPE_PCM;
+    blob.blob.cbSize = sizeof(wfx);
+    blob.blob.pBlobData = (BYTE *)&wfx;
+    property_write(key, &PKEY_AudioEngine_DeviceFormat, &blob);
+    RegCloseKey(key);
+}
+
+/* Endpoints seen in earlier runs stay known to Windows programs, as not present. */
+static void load_known_endpoints(EDataFlow flow)
+{
+    WCHAR path[128], name[64];
+    DWORD index, size;
+    GUID guid;
+    HKEY key;
+
+    swprintf(path, ARRAY_SIZE(path), L"%s\\%s", audio_key_path, flow_key_name(flow));
+    if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, path, 0, KEY_READ, &key)) return;
+    for (index = 0; size = ARRAY_SIZE(name), !RegEnumKeyExW(key, index, name, &size, NULL, NULL, NULL, NULL); index++)
+        if (size == 38 && CLSIDFromString(name, &guid) == S_OK)
+            device_get(flow, &guid, DEVICE_STATE_NOTPRESENT);
+    RegCloseKey(key);
+}
+
+/* Brings the endpoints of one flow up to date with the backend. Called with devices_lock held. */
+static void refresh_flow(EDataFlow flow, struct endpoint_info *endpoints)
+{
+    struct get_endpoints_params params = { .flow = flow, .capacity = MMDEVAPI_ENDPOINTS_MAX, .endpoints = endpoints };
+    struct mmdevice *device;
+    UINT i;
+    HKEY key;
+
+    if (!unix_ready || wine_unix_call(unix_get_endpoints, &params) || FAILED(params.result))
+        params.count = 0;
+
+    for (i = 0; i < devices_count; i++)
+        if (devices[i]->flow == flow && devices[i]->state == DEVICE_STATE_ACTIVE)
+            devices[i]->state = DEVICE_STATE_NOTPRESENT;
+    default_devices[flow] = NULL;
+
+    for (i = 0; i < params.count; i++)
+    {
+        GUID guid = endpoint_guid(flow, backend_name, endpoints[i].key);
+        if (!(device = device_get(flow, &guid, DEVICE_STATE_ACTIVE))) continue;
+        device->state = DEVICE_STATE_ACTIVE;
+        store_endpoint_properties(device, &endpoints[i]);
+        if (i == params.default_index) default_devices[flow] = device;
+    }
+    load_known_endpoints(flow);
+
+    for (i = 0; i < devices_count; i++)
+    {
+        if (devices[i]->flow != flow || !(key = device_open_key(devices[i], NULL, KEY_SET_VALUE))) continue;
+        RegSetValueExW(key, L"DeviceState", 0, REG_DWORD, (BYTE *)&devices[i]->state, sizeof(DWORD));
+        RegCloseKey(key);
+    }
+}
+
+/* Wine's own setting: HKCU\Software\Wine\Drivers, "Audio". */
+static void choose_backend(void)
+{
+    struct process_attach_params params = {0};
+    WCHAR request[MMDEVAPI_BACKEND_REQUEST_MAX];
+    DWORD size = sizeof(request), type;
+    HKEY key;
+
+    if (!RegOpenKeyExW(HKEY_CURRENT_USER, L"Software\\Wine\\Drivers", 0, KEY_QUERY_VALUE, &key))
+    {
+        if (!RegQueryValueExW(key, L"Audio", NULL, &type, (BYTE *)request, &size) && type == REG_SZ)
+        {
+            request[min(size / sizeof(WCHAR), ARRAY_SIZE(request) - 1)] = 0;
+            params.has_request = TRUE;
+            WideCharToMultiByte(CP_UTF8, 0, request, -1, params.request, sizeof(params.request), NULL, NULL);
+        }
+        RegCloseKey(key);
+    }
+    if (wine_unix_call(unix_process_attach, &params) || FAILED(params.result))
+    {
+        ERR("the Linux side failed to start\n");
+        return;
+    }
+    memcpy(backend_name, params.backend, sizeof(backend_name));
+    backend_name[sizeof(backend_name) - 1] = 0;
+    unix_ready = TRUE;
+    TRACE("backend %s\n", debugstr_a(backend_name));
+}
+
+static BOOL WINAPI init_once(INIT_ONCE *once, void *param, void **context)
+{
+    if (!__wine_init_unix_call()) choose_backend();
+    else ERR("mmdevapi.so could not be loaded\n");
+    return TRUE;
+}
+
+/* Loads the backend once, then brings the endpoint list up to date. */
+HRESULT devices_init(void)
+{
+    static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
+    struct endpoint_info *endpoints;
+
+    InitOnceExecuteOnce(&once, init_once, NULL, NULL);
+    if (!(endpoints = malloc(MMDEVAPI_ENDPOINTS_MAX * sizeof(*endpoints)))) return E_OUTOFMEMORY;
+    AcquireSRWLockExclusive(&devices_lock);
+    refresh_flow(eRender, endpoints);
+    refresh_flow(eCapture, endpoints);
+    ReleaseSRWLockExclusive(&devices_lock);
+    free(endpoints);
+    return S_OK;
+}
+
+struct mmdevice *device_default(EDataFlow flow)
+{
+    struct mmdevice *device;
+
+    AcquireSRWLockExclusive(&devices_lock);
+    device = default_devices[flow];
+    ReleaseSRWLockExclusive(&devices_lock);
+    return device;
+}
+
+struct mmdevice *device_find(const WCHAR *id)
+{
+    struct mmdevice *device = NULL;
+    UINT i;
+
+    AcquireSRWLockExclusive(&devices_lock);
+    for (i = 0; i < devices_count && !device; i++)
+        if (!wcsicmp(devices[i]->id, id)) device = devices[i];
+    ReleaseSRWLockExclusive(&devices_lock);
+    return device;
+}
+
+static HRESULT WINAPI device_QueryInterface(IMMDevice *iface, REFIID riid, void **out)
+{
+    struct mmdevice *device = impl_from_IMMDevice(iface);
+
+    TRACE("(%p)->(%s, %p)\n", device, debugstr_guid(riid), out);
+    if (!out) return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IMMDevice))
+        *out = &device->IMMDevice_iface;
+    else if (IsEqualIID(riid, &IID_IMMEndpoint))
+        *out = &device->IMMEndpoint_iface;
+    else
+    {
+        *out = NULL;
+        return E_NOINTERFACE;
+    }
+    IUnknown_AddRef((IUnknown *)*out);
+    return S_OK;
+}
+
+/* Endpoints live as long as the process: the counts only keep COM's contract. */
+static ULONG WINAPI device_AddRef(IMMDevice *iface)
+{
+    return 2;
+}
+
+static ULONG WINAPI device_Release(IMMDevice *iface)
+{
+    return 1;
+}
+
+static HRESULT WINAPI device_Activate(IMMDevice *iface, REFIID riid, DWORD clsctx, PROPVARIANT *params, void **out)
+{
+    struct mmdevice *device = impl_from_IMMDevice(iface);
+
+    TRACE("(%p)->(%s, %#lx, %p, %p)\n", device, debugstr_guid(riid), clsctx, params, out);
+    if (!riid || !out) return E_POINTER;
+    *out = NULL;
+    FIXME("interface %s not implemented yet\n", debugstr_guid(riid));
+    return E_NOINTERFACE;
+}
+
+static HRESULT WINAPI device_OpenPropertyStore(IMMDevice *iface, DWORD access, IPropertyStore **out)
+{
+    struct mmdevice *device = impl_from_IMMDevice(iface);
+
+    TRACE("(%p)->(%#lx, %p)\n", device, access, out);
+    if (!out) return E_POINTER;
+    *out = NULL;
+    if (access != STGM_READ && access != STGM_WRITE && access != STGM_READWRITE) return E_INVALIDARG;
+    return property_store_create(device, access, out);
+}
+
+static HRESULT WINAPI device_GetId(IMMDevice *iface, WCHAR **id)
+{
+    struct mmdevice *device = impl_from_IMMDevice(iface);
+    size_t size = (wcslen(device->id) + 1) * sizeof(WCHAR);
+
+    TRACE("(%p)->(%p)\n", device, id);
+    if (!id) return E_POINTER;
+    if (!(*id = CoTaskMemAlloc(size))) return E_OUTOFMEMORY;
+    memcpy(*id, device->id, size);
+    return S_OK;
+}
+
+static HRESULT WINAPI device_GetState(IMMDevice *iface, DWORD *state)
+{
+    struct mmdevice *device = impl_from_IMMDevice(iface);
+
+    TRACE("(%p)->(%p)\n", device, state);
+    if (!state) return E_POINTER;
+    AcquireSRWLockExclusive(&devices_lock);
+    *state = device->state;
+    ReleaseSRWLockExclusive(&devices_lock);
+    return S_OK;
+}
+
+static const IMMDeviceVtbl device_vtbl =
+{
+    device_QueryInterface,
+    device_AddRef,
+    device_Release,
+    device_Activate,
+    device_OpenPropertyStore,
+    device_GetId,
+    device_GetState,
+};
+
+static HRESULT WINAPI endpoint_QueryInterface(IMMEndpoint *iface, REFIID riid, void **out)
+{
+    return device_QueryInterface(&impl_from_IMMEndpoint(iface)->IMMDevice_iface, riid, out);
+}
+
+static ULONG WINAPI endpoint_AddRef(IMMEndpoint *iface)
+{
+    return device_AddRef(&impl_from_IMMEndpoint(iface)->IMMDevice_iface);
+}
+
+static ULONG WINAPI endpoint_Release(IMMEndpoint *iface)
+{
+    return device_Release(&impl_from_IMMEndpoint(iface)->IMMDevice_iface);
+}
+
+static HRESULT WINAPI endpoint_GetDataFlow(IMMEndpoint *iface, EDataFlow *flow)
+{
+    struct mmdevice *device = impl_from_IMMEndpoint(iface);
+
+    TRACE("(%p)->(%p)\n", device, flow);
+    if (!flow) return E_POINTER;
+    *flow = device->flow;
+    return S_OK;
+}
+
+static const IMMEndpointVtbl endpoint_vtbl =
+{
+    endpoint_QueryInterface,
+    endpoint_AddRef,
+    endpoint_Release,
+    endpoint_GetDataFlow,
+};
