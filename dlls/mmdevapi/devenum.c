@@ -192,6 +192,15 @@ static HRESULT WINAPI enumerator_GetDefaultAudioEndpoint(IMMDeviceEnumerator *if
     return S_OK;
 }
 
+/* "{0.0.F.00000000}.{guid}", F being 0 (render) or 1 (capture). */
+static BOOL is_endpoint_id(const WCHAR *id)
+{
+    GUID guid;
+
+    return wcslen(id) == 55 && !wcsncmp(id, L"{0.0.", 5) && (id[5] == '0' || id[5] == '1')
+           && !wcsncmp(id + 6, L".00000000}.", 11) && CLSIDFromString(id + 17, &guid) == S_OK;
+}
+
 static HRESULT WINAPI enumerator_GetDevice(IMMDeviceEnumerator *iface, const WCHAR *id, IMMDevice **out)
 {
     struct mmdevice *device;
@@ -199,6 +208,8 @@ static HRESULT WINAPI enumerator_GetDevice(IMMDeviceEnumerator *iface, const WCH
     TRACE("(%p)->(%s, %p)\n", iface, debugstr_w(id), out);
     if (!id || !out) return E_POINTER;
     *out = NULL;
+    /* Windows tells a malformed id from a well-formed one that names no endpoint. */
+    if (!is_endpoint_id(id)) return E_INVALIDARG;
     if (!(device = device_find(id))) return E_NOTFOUND;
     *out = &device->IMMDevice_iface;
     IMMDevice_AddRef(*out);

@@ -73,33 +73,18 @@ HRESULT WINAPI DllCanUnloadNow(void)
     return S_FALSE;
 }
 
-static const WCHAR enumerator_clsid_key[] = L"CLSID\\{BCDE0395-E52F-467C-8E3D-C4579291692E}";
+/* winecrt0 runs the WINE_REGISTRY script of mmdevapi.rc. */
+extern HRESULT WINAPI __wine_register_resources(void);
+extern HRESULT WINAPI __wine_unregister_resources(void);
 
 HRESULT WINAPI DllRegisterServer(void)
 {
-    static const WCHAR name[] = L"MMDeviceEnumerator class", dll[] = L"mmdevapi.dll", model[] = L"Both";
-    HKEY key, server;
-    LSTATUS status;
-
     TRACE("()\n");
-    if ((status = RegCreateKeyExW(HKEY_CLASSES_ROOT, enumerator_clsid_key, 0, NULL, 0, KEY_ALL_ACCESS, NULL, &key, NULL)))
-        return HRESULT_FROM_WIN32(status);
-    status = RegSetValueExW(key, NULL, 0, REG_SZ, (const BYTE *)name, sizeof(name));
-    if (!status && !(status = RegCreateKeyExW(key, L"InprocServer32", 0, NULL, 0, KEY_ALL_ACCESS, NULL, &server, NULL)))
-    {
-        status = RegSetValueExW(server, NULL, 0, REG_SZ, (const BYTE *)dll, sizeof(dll));
-        if (!status) status = RegSetValueExW(server, L"ThreadingModel", 0, REG_SZ, (const BYTE *)model, sizeof(model));
-        RegCloseKey(server);
-    }
-    RegCloseKey(key);
-    return HRESULT_FROM_WIN32(status);
+    return __wine_register_resources();
 }
 
 HRESULT WINAPI DllUnregisterServer(void)
 {
-    LSTATUS status;
-
     TRACE("()\n");
-    status = RegDeleteTreeW(HKEY_CLASSES_ROOT, enumerator_clsid_key);
-    return status == ERROR_FILE_NOT_FOUND ? S_OK : HRESULT_FROM_WIN32(status);
+    return __wine_unregister_resources();
 }

@@ -1,0 +1,1214 @@
+/*
+ * Conformance of IMMDeviceEnumerator, IMMDeviceCollection, IMMDevice, IMMEndpoint and the
+ * endpoints' IPropertyStore, as Windows has them.
+ *
+ * Run by the harness once per backend (MMDEVAPI_TEST_BACKEND and friends, see test.h); without
+ * MMDEVAPI_TEST_BACKEND only the backend-independent checks run, so that the program can be tried
+ * on any Wine or Windows. "devenum --print-ids" prints the endpoint ids and exits: the test runs
+ * itself that way to check that ids are stable from one process to the next.
+ */
+
+#define COBJMACROS
+#define CONST_VTABLE
+#include "test.h"
+
+#include <stdlib.h>
+#include <winver.h>
+#include <objbase.h>
+#include <propsys.h>
+#include <initguid.h>
+#include <propkeydef.h>     /* again, now defining the keys */
+#include <mmdeviceapi.h>
+#include <audioclient.h>
+#include <audiopolicy.h>
+#include <endpointvolume.h>
+#include <devpkey.h>
+#include <mmreg.h>
+#include <ks.h>
+#include <ksmedia.h>
+
+/* The DEVPKEYs that Windows also publishes as PKEYs (functiondiscoverykeys_devpkey.h). */
+#define PKEY_OF(devpkey) ((const PROPERTYKEY *)&(devpkey))
+
+/* Our module's own keys; Wine's module has none of them. */
+static const PROPERTYKEY key_module_backend =
+    {{0x3521834e, 0xb99a, 0x4c0c, {0xae, 0x72, 0x27, 0x4e, 0x03, 0x71, 0x95, 0x6c}}, 1};
+static const PROPERTYKEY key_module_device =
+    {{0x3521834e, 0xb99a, 0x4c0c, {0xae, 0x72, 0x27, 0x4e, 0x03, 0x71, 0x95, 0x6c}}, 2};
+
+/* A key of this test's own, written to check that values persist. */
+static const PROPERTYKEY key_test_persist =
+    {{0xcee0791a, 0x24db, 0x41c2, {0x87, 0x16, 0xa5, 0x76, 0x8f, 0x1f, 0x90, 0xf0}}, 1};
+
+static const GUID iid_unknown_interface =
+    {0xcee0791a, 0x24db, 0x41c2, {0x87, 0x16, 0xa5, 0x76, 0x8f, 0x1f, 0x90, 0xf1}};
+
+static const EDataFlow flows[] = {eRender, eCapture};
+static const ERole roles[] = {eConsole, eMultimedia, eCommunications};
+
+static struct test_env env;
+static BOOL have_backend;   /* pulse or alsa: one active endpoint per flow, known properties */
+
+static const char *flow_name(EDataFlow flow)
+{
+    return flow == eRender ? "render" : flow == eCapture ? "capture" : "all";
+}
+
+static IMMDeviceEnumerator *create_enumerator(void)
+{
+    IMMDeviceEnumerator *mme = NULL;
+    HRESULT hr;
+
+    hr = CoCreateInstance(&CLSID_MMDeviceEnumerator, NULL, CLSCTX_INPROC_SERVER,
+                          &IID_IMMDeviceEnumerator, (void **)&mme);
+    ok(hr == S_OK, "CoCreateInstance(MMDeviceEnumerator): got %08lx, expected S_OK\n", hr);
+    return hr == S_OK ? mme : NULL;
+}
+
+/* The id of dev (CoTaskMemFree it), NULL on failure. */
+static WCHAR *get_id(IMMDevice *dev)
+{
+    WCHAR *id = NULL;
+    HRESULT hr;
+
+    hr = IMMDevice_GetId(dev, &id);
+    ok(hr == S_OK, "GetId: got %08lx, expected S_OK\n", hr);
+    return hr == S_OK ? id : NULL;
+}
+
+/* The default endpoint of flow for eConsole, NULL (without failure) when there is none. */
+static IMMDevice *get_default(IMMDeviceEnumerator *mme, EDataFlow flow)
+{
+    IMMDevice *dev = NULL;
+    HRESULT hr;
+
+    hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, flow, eConsole, &dev);
+    ok(hr == S_OK || hr == E_NOTFOUND, "GetDefaultAudioEndpoint(%s): got %08lx\n",
+       flow_name(flow), hr);
+    return hr == S_OK ? dev : NULL;
+}
+
+/* Windows' endpoint ids: "{0.0.<flow>.00000000}.{guid}", the guid in lower case. */
+static void check_id_form(const WCHAR *id, EDataFlow flow)
+{
+    const WCHAR *prefix = flow == eRender ? L"{0.0.0.00000000}." : L"{0.0.1.00000000}.";
+    const WCHAR *guid = id + 17;
+    BOOL lower = TRUE;
+    GUID parsed;
+    size_t i;
+
+    if (!ok(wcslen(id) == 55 && !wcsncmp(id, prefix, 17), "%s id %s is not {0.0.%u.00000000}.{guid}\n",
+            flow_name(flow), dbgstr_w(id), flow == eRender ? 0 : 1))
+        return;
+    for (i = 0; guid[i]; i++) if (guid[i] >= 'A' && guid[i] <= 'F') lower = FALSE;
+    ok(lower, "guid of id %s is not lower case as on Windows\n", dbgstr_w(id));
+    ok(IIDFromString(guid, &parsed) == S_OK, "guid of id %s does not parse\n", dbgstr_w(id));
+}
+
+/* ---- CoCreateInstance and IUnknown ---------------------------------------------------------- */
+
+static void check_enumerator_unknown(IMMDeviceEnumerator *mme, const char *apartment)
+{
+    static const IID *unsupported[] =
+        {&GUID_NULL, &IID_IMMDevice, &IID_IMMDeviceCollection, &IID_IMMEndpoint, &IID_IPropertyStore,
+         &IID_IDispatch};
+    IUnknown *unk;
+    void *out;
+    HRESULT hr;
+    size_t i;
+
+    hr = IMMDeviceEnumerator_QueryInterface(mme, &IID_IUnknown, (void **)&unk);
+    ok(hr == S_OK && unk == (IUnknown *)mme, "%s: QueryInterface(IUnknown): got %08lx %p, expected "
+       "S_OK and the same pointer\n", apartment, hr, unk);
+    if (hr == S_OK) IUnknown_Release(unk);
+
+    hr = IMMDeviceEnumerator_QueryInterface(mme, &IID_IMMDeviceEnumerator, &out);
+    ok(hr == S_OK && out == mme, "%s: QueryInterface(IMMDeviceEnumerator): got %08lx %p, "
+       "expected S_OK and the same pointer\n", apartment, hr, out);
+    if (hr == S_OK) IUnknown_Release((IUnknown *)out);
+
+    hr = IMMDeviceEnumerator_QueryInterface(mme, &IID_IUnknown, NULL);
+    ok(hr == E_POINTER, "%s: QueryInterface(NULL): got %08lx, expected E_POINTER\n", apartment, hr);
+
+    for (i = 0; i < ARRAY_SIZE(unsupported); i++)
+    {
+        out = (void *)0xdeadbeef;
+        hr = IMMDeviceEnumerator_QueryInterface(mme, unsupported[i], &out);
+        ok(hr == E_NOINTERFACE && !out, "%s: QueryInterface(unsupported %u): got %08lx %p, "
+           "expected E_NOINTERFACE and NULL\n", apartment, (unsigned int)i, hr, out);
+        if (hr == S_OK) IUnknown_Release((IUnknown *)out);
+    }
+}
+
+static DWORD WINAPI sta_thread(void *arg)
+{
+    IMMDeviceEnumerator *mme;
+    IMMDeviceCollection *coll;
+    HRESULT hr;
+
+    (void)arg;
+    hr = CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
+    ok(hr == S_OK, "CoInitializeEx(STA): got %08lx\n", hr);
+
+    if ((mme = create_enumerator()))
+    {
+        check_enumerator_unknown(mme, "STA");
+        hr = IMMDeviceEnumerator_EnumAudioEndpoints(mme, eAll, DEVICE_STATEMASK_ALL, &coll);
+        ok(hr == S_OK, "STA: EnumAudioEndpoints: got %08lx, expected S_OK\n", hr);
+        if (hr == S_OK) IMMDeviceCollection_Release(coll);
+        IMMDeviceEnumerator_Release(mme);
+    }
+    CoUninitialize();
+    return 0;
+}
+
+static void test_create_instance(void)
+{
+    IMMDeviceEnumerator *mme;
+    IUnknown *unk;
+    HANDLE thread;
+    HRESULT hr;
+
+    if ((mme = create_enumerator()))
+    {
+        check_enumerator_unknown(mme, "MTA");
+        IMMDeviceEnumerator_Release(mme);
+    }
+
+    hr = CoCreateInstance(&CLSID_MMDeviceEnumerator, NULL, CLSCTX_INPROC_SERVER, &IID_IUnknown,
+                          (void **)&unk);
+    ok(hr == S_OK, "CoCreateInstance(IUnknown): got %08lx, expected S_OK\n", hr);
+    if (hr == S_OK) IUnknown_Release(unk);
+
+    unk = (IUnknown *)0xdeadbeef;
+    hr = CoCreateInstance(&CLSID_MMDeviceEnumerator, (IUnknown *)&unk, CLSCTX_INPROC_SERVER,
+                          &IID_IUnknown, (void **)&unk);
+    ok(hr == CLASS_E_NOAGGREGATION, "CoCreateInstance with an outer object: got %08lx, "
+       "expected CLASS_E_NOAGGREGATION\n", hr);
+
+    thread = CreateThread(NULL, 0, sta_thread, NULL, 0, NULL);
+    ok(WaitForSingleObject(thread, 30000) == WAIT_OBJECT_0, "STA thread did not end\n");
+    CloseHandle(thread);
+}
+
+/* ---- EnumAudioEndpoints and IMMDeviceCollection ---------------------------------------------- */
+
+static EDataFlow get_flow(IMMDevice *dev)
+{
+    IMMEndpoint *endpoint;
+    EDataFlow flow = 0xdead;
+    HRESULT hr;
+
+    hr = IMMDevice_QueryInterface(dev, &IID_IMMEndpoint, (void **)&endpoint);
+    ok(hr == S_OK, "QueryInterface(IMMEndpoint): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) return flow;
+    hr = IMMEndpoint_GetDataFlow(endpoint, &flow);
+    ok(hr == S_OK, "GetDataFlow: got %08lx, expected S_OK\n", hr);
+    IMMEndpoint_Release(endpoint);
+    return flow;
+}
+
+/* Checks every item of coll against the flow and mask it was asked for; counts the active ones. */
+static UINT check_collection(IMMDeviceCollection *coll, EDataFlow flow, DWORD mask, UINT *active)
+{
+    UINT count = 0, i;
+    IMMDevice *dev;
+    EDataFlow got;
+    DWORD state;
+    HRESULT hr;
+
+    *active = 0;
+    hr = IMMDeviceCollection_GetCount(coll, &count);
+    ok(hr == S_OK, "GetCount: got %08lx, expected S_OK\n", hr);
+
+    for (i = 0; i < count; i++)
+    {
+        hr = IMMDeviceCollection_Item(coll, i, &dev);
+        ok(hr == S_OK, "%s mask %#lx: Item(%u): got %08lx, expected S_OK\n", flow_name(flow), mask, i, hr);
+        if (hr != S_OK) continue;
+
+        state = 0xdeadbeef;
+        hr = IMMDevice_GetState(dev, &state);
+        ok(hr == S_OK && (state & mask) && !(state & ~mask),
+           "%s mask %#lx: item %u has state %#lx (%08lx), outside the mask\n",
+           flow_name(flow), mask, i, state, hr);
+        if (state == DEVICE_STATE_ACTIVE) (*active)++;
+
+        got = get_flow(dev);
+        ok(flow == eAll ? got == eRender || got == eCapture : got == flow,
+           "%s mask %#lx: item %u has flow %d\n", flow_name(flow), mask, i, got);
+        IMMDevice_Release(dev);
+    }
+    return count;
+}
+
+static void test_enum_endpoints(IMMDeviceEnumerator *mme)
+{
+    static const DWORD masks[] =
+    {
+        DEVICE_STATE_ACTIVE, DEVICE_STATE_DISABLED, DEVICE_STATE_NOTPRESENT, DEVICE_STATE_UNPLUGGED,
+        DEVICE_STATE_ACTIVE | DEVICE_STATE_DISABLED, DEVICE_STATE_ACTIVE | DEVICE_STATE_UNPLUGGED,
+        DEVICE_STATE_DISABLED | DEVICE_STATE_NOTPRESENT | DEVICE_STATE_UNPLUGGED, DEVICE_STATEMASK_ALL,
+    };
+    static const EDataFlow all_flows[] = {eRender, eCapture, eAll};
+    static const DWORD bad_masks[] = {0x10, 0x80000000, DEVICE_STATEMASK_ALL | 0x10};
+    IMMDeviceCollection *coll;
+    UINT count[3], active[3];
+    size_t i, j;
+    HRESULT hr;
+
+    for (i = 0; i < ARRAY_SIZE(masks); i++)
+    {
+        for (j = 0; j < ARRAY_SIZE(all_flows); j++)
+        {
+            count[j] = active[j] = 0;
+            hr = IMMDeviceEnumerator_EnumAudioEndpoints(mme, all_flows[j], masks[i], &coll);
+            ok(hr == S_OK, "EnumAudioEndpoints(%s, %#lx): got %08lx, expected S_OK\n",
+               flow_name(all_flows[j]), masks[i], hr);
+            if (hr != S_OK) continue;
+            count[j] = check_collection(coll, all_flows[j], masks[i], &active[j]);
+            IMMDeviceCollection_Release(coll);
+        }
+
+        ok(count[2] == count[0] + count[1], "mask %#lx: eAll lists %u endpoints, "
+           "render %u + capture %u\n", masks[i], count[2], count[0], count[1]);
+        if (env.backend == TEST_BACKEND_UNSET) continue;
+
+        /* With "none" a prefix may still remember endpoints (not present), but none is active. */
+        if (have_backend && (masks[i] & DEVICE_STATE_ACTIVE))
+            ok(active[0] == 1 && active[1] == 1 && active[2] == 2, "mask %#lx: active endpoints "
+               "render %u capture %u all %u, expected 1 1 2\n", masks[i], active[0], active[1], active[2]);
+        else
+            ok(!active[0] && !active[1] && !active[2], "mask %#lx: active endpoints render %u "
+               "capture %u all %u, expected none\n", masks[i], active[0], active[1], active[2]);
+    }
+
+    hr = IMMDeviceEnumerator_EnumAudioEndpoints(mme, eAll, DEVICE_STATE_ACTIVE, NULL);
+    ok(hr == E_POINTER, "EnumAudioEndpoints(NULL): got %08lx, expected E_POINTER\n", hr);
+
+    for (i = 0; i < 2; i++)
+    {
+        EDataFlow bad_flow = i ? 0xffff : EDataFlow_enum_count;
+
+        coll = (IMMDeviceCollection *)0xdeadbeef;
+        hr = IMMDeviceEnumerator_EnumAudioEndpoints(mme, bad_flow, DEVICE_STATE_ACTIVE, &coll);
+        ok(hr == E_INVALIDARG && !coll, "EnumAudioEndpoints(flow %#x): got %08lx %p, expected "
+           "E_INVALIDARG and NULL\n", bad_flow, hr, coll);
+        if (hr == S_OK) IMMDeviceCollection_Release(coll);
+    }
+
+    for (i = 0; i < ARRAY_SIZE(bad_masks); i++)
+    {
+        coll = (IMMDeviceCollection *)0xdeadbeef;
+        hr = IMMDeviceEnumerator_EnumAudioEndpoints(mme, eAll, bad_masks[i], &coll);
+        ok(hr == E_INVALIDARG, "EnumAudioEndpoints(mask %#lx): got %08lx, expected E_INVALIDARG\n",
+           bad_masks[i], hr);
+        if (hr == S_OK) IMMDeviceCollection_Release(coll);
+    }
+}
+
+static void check_collection_unknown(IMMDeviceCollection *coll)
+{
+    void *out;
+    HRESULT hr;
+
+    hr = IMMDeviceCollection_QueryInterface(coll, &IID_IUnknown, &out);
+    ok(hr == S_OK && out == coll, "collection QueryInterface(IUnknown): got %08lx %p, expected S_OK "
+       "and the same pointer\n", hr, out);
+    if (hr == S_OK) IUnknown_Release((IUnknown *)out);
+    hr = IMMDeviceCollection_QueryInterface(coll, &IID_IMMDeviceCollection, &out);
+    ok(hr == S_OK && out == coll, "collection QueryInterface(IMMDeviceCollection): got %08lx %p, "
+       "expected S_OK and the same pointer\n", hr, out);
+    if (hr == S_OK) IUnknown_Release((IUnknown *)out);
+    out = (void *)0xdeadbeef;
+    hr = IMMDeviceCollection_QueryInterface(coll, &IID_IMMDeviceEnumerator, &out);
+    ok(hr == E_NOINTERFACE && !out, "collection QueryInterface(IMMDeviceEnumerator): got %08lx %p, "
+       "expected E_NOINTERFACE and NULL\n", hr, out);
+    if (hr == S_OK) IUnknown_Release((IUnknown *)out);
+    hr = IMMDeviceCollection_QueryInterface(coll, &IID_IUnknown, NULL);
+    ok(hr == E_POINTER, "collection QueryInterface(NULL): got %08lx, expected E_POINTER\n", hr);
+}
+
+static void test_collection(IMMDeviceEnumerator *mme)
+{
+    IMMDeviceCollection *coll;
+    IMMDevice *dev, *def;
+    WCHAR *id, *def_id;
+    UINT count, i;
+    size_t f;
+    HRESULT hr;
+
+    for (f = 0; f < ARRAY_SIZE(flows); f++)
+    {
+        hr = IMMDeviceEnumerator_EnumAudioEndpoints(mme, flows[f], DEVICE_STATE_ACTIVE, &coll);
+        ok(hr == S_OK, "EnumAudioEndpoints(%s): got %08lx, expected S_OK\n", flow_name(flows[f]), hr);
+        if (hr != S_OK) continue;
+
+        check_collection_unknown(coll);
+
+        hr = IMMDeviceCollection_GetCount(coll, NULL);
+        ok(hr == E_POINTER, "GetCount(NULL): got %08lx, expected E_POINTER\n", hr);
+        count = 0xdeadbeef;
+        hr = IMMDeviceCollection_GetCount(coll, &count);
+        ok(hr == S_OK, "GetCount: got %08lx, expected S_OK\n", hr);
+        if (hr != S_OK) count = 0;
+
+        hr = IMMDeviceCollection_Item(coll, 0, NULL);
+        ok(hr == E_POINTER, "Item(0, NULL): got %08lx, expected E_POINTER\n", hr);
+
+        dev = (IMMDevice *)0xdeadbeef;
+        hr = IMMDeviceCollection_Item(coll, count, &dev);
+        ok(hr == E_INVALIDARG && !dev, "Item(count %u): got %08lx %p, expected E_INVALIDARG and "
+           "NULL\n", count, hr, dev);
+        dev = (IMMDevice *)0xdeadbeef;
+        hr = IMMDeviceCollection_Item(coll, ~0u, &dev);
+        ok(hr == E_INVALIDARG && !dev, "Item(~0u): got %08lx %p, expected E_INVALIDARG and NULL\n",
+           hr, dev);
+
+        /* The active endpoints of the harness are the defaults. */
+        def = get_default(mme, flows[f]);
+        def_id = def ? get_id(def) : NULL;
+        for (i = 0; i < count; i++)
+        {
+            if (IMMDeviceCollection_Item(coll, i, &dev) != S_OK) continue;
+            if ((id = get_id(dev)))
+            {
+                check_id_form(id, flows[f]);
+                if (have_backend)
+                    ok(def_id && !wcscmp(id, def_id), "%s item %u is %s, the default is %s\n",
+                       flow_name(flows[f]), i, dbgstr_w(id), dbgstr_w(def_id));
+                CoTaskMemFree(id);
+            }
+            IMMDevice_Release(dev);
+        }
+        CoTaskMemFree(def_id);
+        if (def) IMMDevice_Release(def);
+        IMMDeviceCollection_Release(coll);
+    }
+}
+
+/* ---- GetDefaultAudioEndpoint and GetDevice --------------------------------------------------- */
+
+static void test_default_endpoint(IMMDeviceEnumerator *mme)
+{
+    static const struct { EDataFlow flow; ERole role; } bad[] =
+        {{eAll, eConsole}, {0xffff, eConsole}, {eRender, ERole_enum_count}, {eCapture, 0xffff}};
+    WCHAR *id, *first_id;
+    IMMDevice *dev;
+    DWORD state;
+    size_t f, r;
+    HRESULT hr;
+
+    for (f = 0; f < ARRAY_SIZE(flows); f++)
+    {
+        first_id = NULL;
+        for (r = 0; r < ARRAY_SIZE(roles); r++)
+        {
+            dev = (IMMDevice *)0xdeadbeef;
+            hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, flows[f], roles[r], &dev);
+            if (have_backend)
+                ok(hr == S_OK, "GetDefaultAudioEndpoint(%s, role %u): got %08lx, expected S_OK\n",
+                   flow_name(flows[f]), roles[r], hr);
+            else if (env.backend == TEST_BACKEND_NONE)
+                ok(hr == E_NOTFOUND && !dev, "GetDefaultAudioEndpoint(%s, role %u) without endpoints: "
+                   "got %08lx %p, expected E_NOTFOUND and NULL\n", flow_name(flows[f]), roles[r], hr, dev);
+            else
+                ok(hr == S_OK || (hr == E_NOTFOUND && !dev), "GetDefaultAudioEndpoint(%s, role %u): "
+                   "got %08lx %p\n", flow_name(flows[f]), roles[r], hr, dev);
+            if (hr != S_OK) continue;
+
+            state = 0;
+            hr = IMMDevice_GetState(dev, &state);
+            ok(hr == S_OK && state == DEVICE_STATE_ACTIVE, "default %s endpoint has state %#lx (%08lx), "
+               "expected DEVICE_STATE_ACTIVE\n", flow_name(flows[f]), state, hr);
+            ok(get_flow(dev) == flows[f], "default %s endpoint has another flow\n", flow_name(flows[f]));
+
+            if ((id = get_id(dev)))
+            {
+                if (!first_id) first_id = id;
+                else
+                {
+                    ok(!wcscmp(id, first_id), "default %s endpoint for role %u is %s, for eConsole %s; "
+                       "expected the same\n", flow_name(flows[f]), roles[r], dbgstr_w(id), dbgstr_w(first_id));
+                    CoTaskMemFree(id);
+                }
+            }
+            IMMDevice_Release(dev);
+        }
+        CoTaskMemFree(first_id);
+    }
+
+    hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, eRender, eConsole, NULL);
+    ok(hr == E_POINTER, "GetDefaultAudioEndpoint(NULL): got %08lx, expected E_POINTER\n", hr);
+
+    for (f = 0; f < ARRAY_SIZE(bad); f++)
+    {
+        dev = (IMMDevice *)0xdeadbeef;
+        hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, bad[f].flow, bad[f].role, &dev);
+        ok(hr == E_INVALIDARG && !dev, "GetDefaultAudioEndpoint(flow %#x, role %#x): got %08lx %p, "
+           "expected E_INVALIDARG and NULL\n", bad[f].flow, bad[f].role, hr, dev);
+        if (hr == S_OK) IMMDevice_Release(dev);
+    }
+}
+
+static void test_get_device(IMMDeviceEnumerator *mme)
+{
+    static const WCHAR *unknown[] =
+    {
+        L"{0.0.0.00000000}.{deadbeef-dead-beef-dead-beefdeadbeef}",
+        L"{0.0.1.00000000}.{deadbeef-dead-beef-dead-beefdeadbeef}",
+    };
+    IMMDevice *def, *dev;
+    WCHAR *def_id, *id;
+    size_t f, i;
+    HRESULT hr;
+
+    for (f = 0; f < ARRAY_SIZE(flows); f++)
+    {
+        if (!(def = get_default(mme, flows[f]))) continue;
+        if ((def_id = get_id(def)))
+        {
+            hr = IMMDeviceEnumerator_GetDevice(mme, def_id, &dev);
+            ok(hr == S_OK, "GetDevice(%s): got %08lx, expected S_OK\n", dbgstr_w(def_id), hr);
+            if (hr == S_OK)
+            {
+                id = get_id(dev);
+                ok(id && !wcscmp(id, def_id), "GetDevice(%s) gave %s\n", dbgstr_w(def_id), dbgstr_w(id));
+                CoTaskMemFree(id);
+                ok(get_flow(dev) == flows[f], "GetDevice(%s) gave another flow\n", dbgstr_w(def_id));
+                IMMDevice_Release(dev);
+            }
+
+            hr = IMMDeviceEnumerator_GetDevice(mme, def_id, NULL);
+            ok(hr == E_POINTER, "GetDevice(id, NULL): got %08lx, expected E_POINTER\n", hr);
+            CoTaskMemFree(def_id);
+        }
+        IMMDevice_Release(def);
+    }
+
+    dev = (IMMDevice *)0xdeadbeef;
+    hr = IMMDeviceEnumerator_GetDevice(mme, NULL, &dev);
+    ok(hr == E_POINTER, "GetDevice(NULL id): got %08lx, expected E_POINTER\n", hr);
+    hr = IMMDeviceEnumerator_GetDevice(mme, unknown[0], NULL);
+    ok(hr == E_POINTER, "GetDevice(unknown id, NULL): got %08lx, expected E_POINTER\n", hr);
+
+    /* An id of the right form that names no endpoint (a device unplugged since it was saved). */
+    for (i = 0; i < ARRAY_SIZE(unknown); i++)
+    {
+        dev = (IMMDevice *)0xdeadbeef;
+        hr = IMMDeviceEnumerator_GetDevice(mme, unknown[i], &dev);
+        ok(hr == E_NOTFOUND, "GetDevice(%s): got %08lx, expected E_NOTFOUND\n", dbgstr_w(unknown[i]), hr);
+        if (hr == S_OK) IMMDevice_Release(dev);
+    }
+
+    /* Windows rejects a string that is no endpoint id at all with E_INVALIDARG (seen for
+     * "notadevice"); the empty string has not been seen on Windows, either answer is taken. */
+    dev = (IMMDevice *)0xdeadbeef;
+    hr = IMMDeviceEnumerator_GetDevice(mme, L"foo", &dev);
+    ok(hr == E_INVALIDARG, "GetDevice(\"foo\"): got %08lx, expected E_INVALIDARG\n", hr);
+    if (hr == S_OK) IMMDevice_Release(dev);
+    dev = (IMMDevice *)0xdeadbeef;
+    hr = IMMDeviceEnumerator_GetDevice(mme, L"", &dev);
+    ok(hr == E_INVALIDARG || hr == E_NOTFOUND, "GetDevice(\"\"): got %08lx, expected E_INVALIDARG "
+       "or E_NOTFOUND\n", hr);
+    if (hr == S_OK) IMMDevice_Release(dev);
+}
+
+/* ---- IMMNotificationClient registration ----------------------------------------------------- */
+
+struct notify_client
+{
+    IMMNotificationClient IMMNotificationClient_iface;
+    LONG ref;
+    LONG addrefs;
+};
+
+static struct notify_client *impl_from_IMMNotificationClient(IMMNotificationClient *iface)
+{
+    return CONTAINING_RECORD(iface, struct notify_client, IMMNotificationClient_iface);
+}
+
+static HRESULT WINAPI notify_QueryInterface(IMMNotificationClient *iface, REFIID iid, void **out)
+{
+    if (IsEqualIID(iid, &IID_IUnknown) || IsEqualIID(iid, &IID_IMMNotificationClient))
+    {
+        *out = iface;
+        IMMNotificationClient_AddRef(iface);
+        return S_OK;
+    }
+    *out = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI notify_AddRef(IMMNotificationClient *iface)
+{
+    struct notify_client *client = impl_from_IMMNotificationClient(iface);
+
+    InterlockedIncrement(&client->addrefs);
+    return InterlockedIncrement(&client->ref);
+}
+
+static ULONG WINAPI notify_Release(IMMNotificationClient *iface)
+{
+    return InterlockedDecrement(&impl_from_IMMNotificationClient(iface)->ref);
+}
+
+static HRESULT WINAPI notify_OnDeviceStateChanged(IMMNotificationClient *iface, const WCHAR *id, DWORD state)
+{
+    (void)iface; (void)id; (void)state;
+    return S_OK;
+}
+
+static HRESULT WINAPI notify_OnDeviceAdded(IMMNotificationClient *iface, const WCHAR *id)
+{
+    (void)iface; (void)id;
+    return S_OK;
+}
+
+static HRESULT WINAPI notify_OnDeviceRemoved(IMMNotificationClient *iface, const WCHAR *id)
+{
+    (void)iface; (void)id;
+    return S_OK;
+}
+
+static HRESULT WINAPI notify_OnDefaultDeviceChanged(IMMNotificationClient *iface, EDataFlow flow,
+                                                    ERole role, const WCHAR *id)
+{
+    (void)iface; (void)flow; (void)role; (void)id;
+    return S_OK;
+}
+
+static HRESULT WINAPI notify_OnPropertyValueChanged(IMMNotificationClient *iface, const WCHAR *id,
+                                                    const PROPERTYKEY key)
+{
+    (void)iface; (void)id; (void)key;
+    return S_OK;
+}
+
+static const IMMNotificationClientVtbl notify_vtbl =
+{
+    notify_QueryInterface,
+    notify_AddRef,
+    notify_Release,
+    notify_OnDeviceStateChanged,
+    notify_OnDeviceAdded,
+    notify_OnDeviceRemoved,
+    notify_OnDefaultDeviceChanged,
+    notify_OnPropertyValueChanged,
+};
+
+static void test_notification_client(IMMDeviceEnumerator *mme)
+{
+    struct notify_client client = {{&notify_vtbl}, 1, 0};
+    struct notify_client other = {{&notify_vtbl}, 1, 0};
+    HRESULT hr;
+
+    hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, NULL);
+    ok(hr == E_POINTER, "RegisterEndpointNotificationCallback(NULL): got %08lx, expected E_POINTER\n", hr);
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, NULL);
+    ok(hr == E_POINTER, "UnregisterEndpointNotificationCallback(NULL): got %08lx, expected E_POINTER\n", hr);
+
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &other.IMMNotificationClient_iface);
+    ok(hr == E_NOTFOUND, "UnregisterEndpointNotificationCallback(never registered): got %08lx, "
+       "expected E_NOTFOUND\n", hr);
+
+    hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &client.IMMNotificationClient_iface);
+    ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx, expected S_OK\n", hr);
+    /* Windows takes no reference: the program keeps the client alive until it unregisters. */
+    ok(!client.addrefs, "registration took %ld references of the client, Windows takes none\n",
+       client.addrefs);
+
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &client.IMMNotificationClient_iface);
+    ok(hr == S_OK, "UnregisterEndpointNotificationCallback: got %08lx, expected S_OK\n", hr);
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &client.IMMNotificationClient_iface);
+    ok(hr == E_NOTFOUND, "second UnregisterEndpointNotificationCallback: got %08lx, expected E_NOTFOUND\n", hr);
+
+    /* Windows counts registrations: a client registered twice is unregistered twice. */
+    hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &client.IMMNotificationClient_iface);
+    ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx, expected S_OK\n", hr);
+    hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &client.IMMNotificationClient_iface);
+    ok(hr == S_OK, "second RegisterEndpointNotificationCallback: got %08lx, expected S_OK\n", hr);
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &client.IMMNotificationClient_iface);
+    ok(hr == S_OK, "UnregisterEndpointNotificationCallback (1 of 2): got %08lx, expected S_OK\n", hr);
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &client.IMMNotificationClient_iface);
+    ok(hr == S_OK, "UnregisterEndpointNotificationCallback (2 of 2): got %08lx, expected S_OK\n", hr);
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &client.IMMNotificationClient_iface);
+    ok(hr == E_NOTFOUND, "third UnregisterEndpointNotificationCallback: got %08lx, expected E_NOTFOUND\n", hr);
+
+    ok(client.ref == 1, "client holds %ld references after unregistration, expected 1\n", client.ref);
+    ok(other.ref == 1 && !other.addrefs, "the never registered client was referenced (%ld)\n", other.addrefs);
+}
+
+/* ---- IMMDevice and IMMEndpoint --------------------------------------------------------------- */
+
+static void check_activate(IMMDevice *dev, const IID *iid, const char *name, BOOL may_exist)
+{
+    void *out = (void *)0xdeadbeef;
+    HRESULT hr;
+
+    hr = IMMDevice_Activate(dev, iid, CLSCTX_INPROC_SERVER, NULL, &out);
+    if (may_exist)
+        ok((hr == S_OK && out) || (hr == E_NOINTERFACE && !out), "Activate(%s): got %08lx %p, "
+           "expected S_OK, or E_NOINTERFACE and NULL while unimplemented\n", name, hr, out);
+    else
+        ok(hr == E_NOINTERFACE && !out, "Activate(%s): got %08lx %p, expected E_NOINTERFACE and NULL\n",
+           name, hr, out);
+    if (hr == S_OK && out) IUnknown_Release((IUnknown *)out);
+}
+
+static void test_device(IMMDevice *dev, EDataFlow flow)
+{
+    static const DWORD modes[] = {STGM_READ, STGM_WRITE, STGM_READWRITE}, bad_modes[] = {0x3, 0x7};
+    IPropertyStore *store;
+    IMMEndpoint *endpoint;
+    IMMDevice *same;
+    EDataFlow got;
+    void *out;
+    HRESULT hr;
+    WCHAR *id;
+    size_t i;
+
+    hr = IMMDevice_GetId(dev, NULL);
+    ok(hr == E_POINTER, "GetId(NULL): got %08lx, expected E_POINTER\n", hr);
+    if ((id = get_id(dev)))
+    {
+        check_id_form(id, flow);
+        CoTaskMemFree(id);
+    }
+
+    hr = IMMDevice_GetState(dev, NULL);
+    ok(hr == E_POINTER, "GetState(NULL): got %08lx, expected E_POINTER\n", hr);
+
+    /* Windows refuses STGM_WRITE and STGM_READWRITE with E_ACCESSDENIED to a user who is not an
+     * administrator; under Wine the user is one. */
+    hr = IMMDevice_OpenPropertyStore(dev, STGM_READ, NULL);
+    ok(hr == E_POINTER, "OpenPropertyStore(NULL): got %08lx, expected E_POINTER\n", hr);
+    for (i = 0; i < ARRAY_SIZE(modes); i++)
+    {
+        hr = IMMDevice_OpenPropertyStore(dev, modes[i], &store);
+        ok(hr == S_OK, "OpenPropertyStore(%#lx): got %08lx, expected S_OK\n", modes[i], hr);
+        if (hr == S_OK) IPropertyStore_Release(store);
+    }
+    /* Windows leaves the out pointer alone here. */
+    for (i = 0; i < ARRAY_SIZE(bad_modes); i++)
+    {
+        store = NULL;
+        hr = IMMDevice_OpenPropertyStore(dev, bad_modes[i], &store);
+        ok(hr == E_INVALIDARG, "OpenPropertyStore(%#lx): got %08lx, expected E_INVALIDARG\n", bad_modes[i], hr);
+        if (hr == S_OK) IPropertyStore_Release(store);
+    }
+
+    hr = IMMDevice_Activate(dev, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, NULL);
+    ok(hr == E_POINTER, "Activate(IAudioClient, NULL): got %08lx, expected E_POINTER\n", hr);
+    check_activate(dev, &iid_unknown_interface, "an unknown iid", FALSE);
+    check_activate(dev, &IID_IMMDeviceEnumerator, "IMMDeviceEnumerator", FALSE);
+    /* Windows' answer for IUnknown has not been seen: either is taken, never a pointer on failure. */
+    check_activate(dev, &IID_IUnknown, "IUnknown", TRUE);
+    check_activate(dev, &IID_IAudioClient, "IAudioClient", TRUE);
+    check_activate(dev, &IID_IAudioSessionManager, "IAudioSessionManager", TRUE);
+    check_activate(dev, &IID_IAudioSessionManager2, "IAudioSessionManager2", TRUE);
+    check_activate(dev, &IID_IAudioEndpointVolume, "IAudioEndpointVolume", TRUE);
+
+    hr = IMMDevice_QueryInterface(dev, &IID_IMMDevice, (void **)&same);
+    ok(hr == S_OK && same == dev, "QueryInterface(IMMDevice): got %08lx %p, expected S_OK and "
+       "the same pointer\n", hr, same);
+    if (hr == S_OK) IMMDevice_Release(same);
+    out = (void *)0xdeadbeef;
+    hr = IMMDevice_QueryInterface(dev, &IID_IMMDeviceEnumerator, &out);
+    ok(hr == E_NOINTERFACE && !out, "QueryInterface(IMMDeviceEnumerator): got %08lx %p, expected "
+       "E_NOINTERFACE and NULL\n", hr, out);
+    if (hr == S_OK) IUnknown_Release((IUnknown *)out);
+
+    hr = IMMDevice_QueryInterface(dev, &IID_IMMEndpoint, (void **)&endpoint);
+    ok(hr == S_OK, "QueryInterface(IMMEndpoint): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) return;
+    hr = IMMEndpoint_GetDataFlow(endpoint, NULL);
+    ok(hr == E_POINTER, "GetDataFlow(NULL): got %08lx, expected E_POINTER\n", hr);
+    got = 0xdead;
+    hr = IMMEndpoint_GetDataFlow(endpoint, &got);
+    ok(hr == S_OK && got == flow, "GetDataFlow: got %08lx %d, expected S_OK and %d\n", hr, got, flow);
+    hr = IMMEndpoint_QueryInterface(endpoint, &IID_IMMDevice, (void **)&same);
+    ok(hr == S_OK && same == dev, "IMMEndpoint::QueryInterface(IMMDevice): got %08lx %p, expected "
+       "S_OK and the device\n", hr, same);
+    if (hr == S_OK) IMMDevice_Release(same);
+    IMMEndpoint_Release(endpoint);
+}
+
+/* ---- IPropertyStore --------------------------------------------------------------------------- */
+
+static void test_property_store(IMMDevice *dev)
+{
+    static const PROPERTYKEY unknown_key =
+        {{0xcee0791a, 0x24db, 0x41c2, {0x87, 0x16, 0xa5, 0x76, 0x8f, 0x1f, 0x90, 0xf2}}, 42};
+    BOOL found_name = FALSE, found_desc = FALSE;
+    IPropertyStore *store;
+    PROPERTYKEY key;
+    PROPVARIANT pv;
+    DWORD count, i;
+    HRESULT hr;
+
+    hr = IMMDevice_OpenPropertyStore(dev, STGM_READ, &store);
+    ok(hr == S_OK, "OpenPropertyStore(STGM_READ): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) return;
+
+    hr = IPropertyStore_GetCount(store, NULL);
+    ok(hr == E_POINTER, "GetCount(NULL): got %08lx, expected E_POINTER\n", hr);
+    count = 0;
+    hr = IPropertyStore_GetCount(store, &count);
+    ok(hr == S_OK && count >= 7, "GetCount: got %08lx %lu, expected S_OK and at least 7\n", hr, count);
+
+    for (i = 0; i < count; i++)
+    {
+        memset(&key, 0, sizeof(key));
+        hr = IPropertyStore_GetAt(store, i, &key);
+        ok(hr == S_OK && !IsEqualGUID(&key.fmtid, &GUID_NULL), "GetAt(%lu): got %08lx, expected S_OK "
+           "and a key\n", i, hr);
+        if (IsEqualPropertyKey(key, *PKEY_OF(DEVPKEY_Device_FriendlyName))) found_name = TRUE;
+        if (IsEqualPropertyKey(key, *PKEY_OF(DEVPKEY_Device_DeviceDesc))) found_desc = TRUE;
+    }
+    ok(found_name && found_desc, "GetAt lists Device_FriendlyName %d, Device_DeviceDesc %d; "
+       "expected both\n", found_name, found_desc);
+    hr = IPropertyStore_GetAt(store, count, &key);
+    ok(hr == E_INVALIDARG, "GetAt(count %lu): got %08lx, expected E_INVALIDARG\n", count, hr);
+    hr = IPropertyStore_GetAt(store, 0, NULL);
+    ok(hr == E_POINTER, "GetAt(0, NULL): got %08lx, expected E_POINTER\n", hr);
+
+    hr = IPropertyStore_GetValue(store, &PKEY_AudioEndpoint_FormFactor, NULL);
+    ok(hr == E_POINTER, "GetValue(key, NULL): got %08lx, expected E_POINTER\n", hr);
+    hr = IPropertyStore_GetValue(store, NULL, &pv);
+    ok(hr == E_POINTER, "GetValue(NULL, pv): got %08lx, expected E_POINTER\n", hr);
+
+    pv.vt = VT_UI4;
+    hr = IPropertyStore_GetValue(store, &unknown_key, &pv);
+    ok(hr == S_OK && pv.vt == VT_EMPTY, "GetValue(unknown key): got %08lx vt %u, expected S_OK and "
+       "VT_EMPTY\n", hr, pv.vt);
+    PropVariantClear(&pv);
+
+    pv.vt = VT_UI4;
+    pv.ulVal = 1;
+    hr = IPropertyStore_SetValue(store, &key_test_persist, &pv);
+    ok(hr == STG_E_ACCESSDENIED, "SetValue on a STGM_READ store: got %08lx, expected "
+       "STG_E_ACCESSDENIED\n", hr);
+
+    IPropertyStore_Release(store);
+}
+
+static HRESULT get_value(IMMDevice *dev, const PROPERTYKEY *key, PROPVARIANT *pv)
+{
+    IPropertyStore *store;
+    HRESULT hr;
+
+    PropVariantInit(pv);
+    hr = IMMDevice_OpenPropertyStore(dev, STGM_READ, &store);
+    ok(hr == S_OK, "OpenPropertyStore(STGM_READ): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) return hr;
+    hr = IPropertyStore_GetValue(store, key, pv);
+    ok(hr == S_OK, "GetValue: got %08lx, expected S_OK\n", hr);
+    IPropertyStore_Release(store);
+    return hr;
+}
+
+/* A VT_LPWSTR property; compared with expect unless NULL (case-insensitively if nocase). */
+static void check_string(IMMDevice *dev, const PROPERTYKEY *key, const char *name,
+                         const WCHAR *expect, BOOL nocase)
+{
+    PROPVARIANT pv;
+
+    if (get_value(dev, key, &pv) != S_OK) return;
+    if (ok(pv.vt == VT_LPWSTR && pv.pwszVal, "%s: vt %u, expected VT_LPWSTR\n", name, pv.vt) && expect)
+        ok(!(nocase ? _wcsicmp : wcscmp)(pv.pwszVal, expect), "%s is %s, expected %s\n", name,
+           dbgstr_w(pv.pwszVal), dbgstr_w(expect));
+    PropVariantClear(&pv);
+}
+
+/* A VT_UI4 property; compared with expect unless check is FALSE. */
+static void check_uint(IMMDevice *dev, const PROPERTYKEY *key, const char *name, BOOL check, ULONG expect)
+{
+    PROPVARIANT pv;
+
+    if (get_value(dev, key, &pv) != S_OK) return;
+    if (ok(pv.vt == VT_UI4, "%s: vt %u, expected VT_UI4\n", name, pv.vt) && check)
+        ok(pv.ulVal == expect, "%s is %#lx, expected %#lx\n", name, pv.ulVal, expect);
+    PropVariantClear(&pv);
+}
+
+static DWORD channel_mask(WORD channels)
+{
+    switch (channels)
+    {
+    case 1: return SPEAKER_FRONT_CENTER;
+    case 2: return SPEAKER_FRONT_LEFT | SPEAKER_FRONT_RIGHT;
+    default: return 0;  /* the harness promises no more */
+    }
+}
+
+static void check_device_format(IMMDevice *dev, const struct test_format *fmt)
+{
+    const WAVEFORMATEXTENSIBLE *wfx;
+    PROPVARIANT pv;
+    WORD block;
+
+    if (get_value(dev, &PKEY_AudioEngine_DeviceFormat, &pv) != S_OK) return;
+    if (!ok(pv.vt == VT_BLOB && pv.blob.cbSize == sizeof(*wfx), "DeviceFormat: vt %u size %lu, expected "
+            "VT_BLOB of a WAVEFORMATEXTENSIBLE (%u bytes)\n", pv.vt, pv.blob.cbSize, (UINT)sizeof(*wfx)))
+        goto done;
+
+    wfx = (const WAVEFORMATEXTENSIBLE *)pv.blob.pBlobData;
+    block = wfx->Format.nChannels * wfx->Format.wBitsPerSample / 8;
+    ok(wfx->Format.wFormatTag == WAVE_FORMAT_EXTENSIBLE && wfx->Format.cbSize == 22,
+       "DeviceFormat: tag %#x cbSize %u, expected WAVE_FORMAT_EXTENSIBLE and 22\n",
+       wfx->Format.wFormatTag, wfx->Format.cbSize);
+    ok(wfx->Format.nBlockAlign == block && wfx->Format.nAvgBytesPerSec == wfx->Format.nSamplesPerSec * block,
+       "DeviceFormat: block align %u, bytes/s %lu, inconsistent with %u ch %u bits %lu Hz\n",
+       wfx->Format.nBlockAlign, wfx->Format.nAvgBytesPerSec, wfx->Format.nChannels,
+       wfx->Format.wBitsPerSample, wfx->Format.nSamplesPerSec);
+    if (!fmt) goto done;
+
+    ok(IsEqualGUID(&wfx->SubFormat, fmt->is_float ? &KSDATAFORMAT_SUBTYPE_IEEE_FLOAT : &KSDATAFORMAT_SUBTYPE_PCM),
+       "DeviceFormat: wrong subformat, expected %s\n", fmt->is_float ? "IEEE_FLOAT" : "PCM");
+    ok(wfx->Format.wBitsPerSample == fmt->bits && wfx->Samples.wValidBitsPerSample == fmt->bits,
+       "DeviceFormat: %u/%u bits, expected %u/%u\n", wfx->Format.wBitsPerSample,
+       wfx->Samples.wValidBitsPerSample, fmt->bits, fmt->bits);
+    ok(wfx->Format.nSamplesPerSec == fmt->rate && wfx->Format.nChannels == fmt->channels,
+       "DeviceFormat: %lu Hz %u ch, expected %lu Hz %u ch\n", wfx->Format.nSamplesPerSec,
+       wfx->Format.nChannels, fmt->rate, fmt->channels);
+    if (channel_mask(fmt->channels))
+        ok(wfx->dwChannelMask == channel_mask(fmt->channels), "DeviceFormat: channel mask %#lx, "
+           "expected %#lx\n", wfx->dwChannelMask, channel_mask(fmt->channels));
+done:
+    PropVariantClear(&pv);
+}
+
+/* Every property Windows gives an endpoint, with the values the harness promises. */
+static void test_endpoint_properties(IMMDevice *dev, EDataFlow flow)
+{
+    const WCHAR *iface_name = flow == eRender ? env.render_name : env.capture_name;
+    const WCHAR *desc = flow == eRender ? L"Speakers" : L"Microphone";
+    const struct test_format *fmt = flow == eRender ? &env.render_format : &env.capture_format;
+    WCHAR friendly[300], guid[40] = {0}, *id;
+
+    if ((id = get_id(dev)))
+    {
+        if (wcslen(id) == 55) wcscpy(guid, id + 17);
+        CoTaskMemFree(id);
+    }
+    _snwprintf(friendly, ARRAY_SIZE(friendly), L"%s (%s)", desc, iface_name);
+    friendly[ARRAY_SIZE(friendly) - 1] = 0;
+
+    check_string(dev, PKEY_OF(DEVPKEY_DeviceInterface_FriendlyName), "DeviceInterface_FriendlyName",
+                 have_backend ? iface_name : NULL, FALSE);
+    check_string(dev, PKEY_OF(DEVPKEY_Device_DeviceDesc), "Device_DeviceDesc",
+                 have_backend ? desc : NULL, FALSE);
+    check_string(dev, PKEY_OF(DEVPKEY_Device_FriendlyName), "Device_FriendlyName",
+                 have_backend ? friendly : NULL, FALSE);
+    check_string(dev, &PKEY_AudioEndpoint_GUID, "AudioEndpoint_GUID", guid[0] ? guid : NULL, TRUE);
+    check_uint(dev, &PKEY_AudioEndpoint_FormFactor, "AudioEndpoint_FormFactor", have_backend,
+               flow == eRender ? Speakers : Microphone);
+    /* Windows defines it for speakers; our module gives capture endpoints their mask too. */
+    if (have_backend || flow == eRender)
+        check_uint(dev, &PKEY_AudioEndpoint_PhysicalSpeakers, "AudioEndpoint_PhysicalSpeakers",
+                   have_backend && channel_mask(fmt->channels), channel_mask(fmt->channels));
+    check_device_format(dev, have_backend ? fmt : NULL);
+}
+
+static void test_property_persistence(IMMDevice *dev)
+{
+    IMMDeviceEnumerator *mme;
+    IPropertyStore *store;
+    IMMDevice *again;
+    WCHAR value[64], *id;
+    PROPVARIANT pv;
+    HRESULT hr;
+
+    /* A value no earlier run can have left behind. */
+    _snwprintf(value, ARRAY_SIZE(value), L"conformance %lu.%lu", GetCurrentProcessId(), GetTickCount());
+    value[ARRAY_SIZE(value) - 1] = 0;
+
+    hr = IMMDevice_OpenPropertyStore(dev, STGM_READWRITE, &store);
+    ok(hr == S_OK, "OpenPropertyStore(STGM_READWRITE): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) return;
+    pv.vt = VT_LPWSTR;
+    pv.pwszVal = value;
+    hr = IPropertyStore_SetValue(store, &key_test_persist, &pv);
+    ok(hr == S_OK, "SetValue(VT_LPWSTR) on a STGM_READWRITE store: got %08lx, expected S_OK\n", hr);
+    hr = IPropertyStore_Commit(store);
+    ok(hr == S_OK, "Commit: got %08lx, expected S_OK\n", hr);
+    IPropertyStore_Release(store);
+
+    if (!(id = get_id(dev)) || !(mme = create_enumerator()))
+    {
+        CoTaskMemFree(id);
+        return;
+    }
+    hr = IMMDeviceEnumerator_GetDevice(mme, id, &again);
+    ok(hr == S_OK, "GetDevice(%s): got %08lx, expected S_OK\n", dbgstr_w(id), hr);
+    if (hr == S_OK)
+    {
+        check_string(again, &key_test_persist, "the value just set", value, FALSE);
+        IMMDevice_Release(again);
+    }
+    IMMDeviceEnumerator_Release(mme);
+    CoTaskMemFree(id);
+}
+
+static void test_default_devices(IMMDeviceEnumerator *mme)
+{
+    IMMDevice *dev;
+    size_t f;
+
+    for (f = 0; f < ARRAY_SIZE(flows); f++)
+    {
+        if (!(dev = get_default(mme, flows[f])))
+        {
+            skip("no default %s endpoint: IMMDevice and property checks not run\n", flow_name(flows[f]));
+            continue;
+        }
+        test_device(dev, flows[f]);
+        test_property_store(dev);
+        test_endpoint_properties(dev, flows[f]);
+        test_property_persistence(dev);
+        IMMDevice_Release(dev);
+    }
+}
+
+/* ---- Ids from one process to the next --------------------------------------------------------- */
+
+static int compare_ids(const void *a, const void *b)
+{
+    return wcscmp(*(WCHAR *const *)a, *(WCHAR *const *)b);
+}
+
+static void append_utf8(char *buf, size_t size, const char *label, const WCHAR *id)
+{
+    size_t len = strlen(buf);
+    char utf8[512];
+
+    if (!id) strcpy(utf8, "-");
+    else WideCharToMultiByte(CP_UTF8, 0, id, -1, utf8, sizeof(utf8), NULL, NULL);
+    _snprintf(buf + len, size - len, "%s %s\n", label, utf8);
+    buf[size - 1] = 0;
+}
+
+/* The default render and capture ids, then every endpoint's id, sorted, one a line. */
+static void format_ids(IMMDeviceEnumerator *mme, char *buf, size_t size)
+{
+    IMMDeviceCollection *coll;
+    WCHAR *ids[64];
+    UINT count = 0, i, n = 0;
+    IMMDevice *dev;
+    size_t f;
+
+    buf[0] = 0;
+    for (f = 0; f < ARRAY_SIZE(flows); f++)
+    {
+        WCHAR *id = NULL;
+
+        if (IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, flows[f], eConsole, &dev) == S_OK)
+        {
+            IMMDevice_GetId(dev, &id);
+            IMMDevice_Release(dev);
+        }
+        append_utf8(buf, size, flow_name(flows[f]), id);
+        CoTaskMemFree(id);
+    }
+
+    if (IMMDeviceEnumerator_EnumAudioEndpoints(mme, eAll, DEVICE_STATEMASK_ALL, &coll) != S_OK) return;
+    IMMDeviceCollection_GetCount(coll, &count);
+    for (i = 0; i < count && n < ARRAY_SIZE(ids); i++)
+    {
+        if (IMMDeviceCollection_Item(coll, i, &dev) != S_OK) continue;
+        if (IMMDevice_GetId(dev, &ids[n]) == S_OK) n++;
+        IMMDevice_Release(dev);
+    }
+    IMMDeviceCollection_Release(coll);
+
+    qsort(ids, n, sizeof(ids[0]), compare_ids);
+    for (i = 0; i < n; i++)
+    {
+        append_utf8(buf, size, "endpoint", ids[i]);
+        CoTaskMemFree(ids[i]);
+    }
+}
+
+static int print_ids(void)
+{
+    IMMDeviceEnumerator *mme;
+    static char buf[16384];
+
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (CoCreateInstance(&CLSID_MMDeviceEnumerator, NULL, CLSCTX_INPROC_SERVER,
+                         &IID_IMMDeviceEnumerator, (void **)&mme) != S_OK)
+        return 1;
+    format_ids(mme, buf, sizeof(buf));
+    fputs(buf, stdout);
+    fflush(stdout);
+    IMMDeviceEnumerator_Release(mme);
+    CoUninitialize();
+    return 0;
+}
+
+/* Keeps the lines of format_ids() in what the child printed: its stdout is in text mode ("\r\n"),
+ * and libraries under it may write to the same file. */
+static void keep_id_lines(char *text)
+{
+    char *line, *next, *out = text;
+    size_t len;
+
+    for (line = text; *line; line = next)
+    {
+        len = strcspn(line, "\r\n");
+        next = line + len + strspn(line + len, "\r\n");
+        if (strncmp(line, "render ", 7) && strncmp(line, "capture ", 8) && strncmp(line, "endpoint ", 9))
+            continue;
+        memmove(out, line, len);
+        out += len;
+        *out++ = '\n';
+    }
+    *out = 0;
+}
+
+static void test_stable_ids(IMMDeviceEnumerator *mme)
+{
+    static char mine[16384], theirs[16384];
+    SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
+    WCHAR exe[MAX_PATH], cmdline[MAX_PATH + 32], dir[MAX_PATH], tmp[MAX_PATH];
+    STARTUPINFOW si = {.cb = sizeof(si)};
+    PROCESS_INFORMATION pi;
+    DWORD read = 0, code = 1;
+    HANDLE file;
+
+    GetModuleFileNameW(NULL, exe, ARRAY_SIZE(exe));
+    GetTempPathW(ARRAY_SIZE(dir), dir);
+    GetTempFileNameW(dir, L"mmd", 0, tmp);
+    file = CreateFileW(tmp, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+                       CREATE_ALWAYS, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    if (!ok(file != INVALID_HANDLE_VALUE, "CreateFile(%s) failed: %lu\n", dbgstr_w(tmp), GetLastError()))
+        return;
+
+    _snwprintf(cmdline, ARRAY_SIZE(cmdline), L"\"%s\" --print-ids", exe);
+    cmdline[ARRAY_SIZE(cmdline) - 1] = 0;
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = NULL;
+    si.hStdOutput = si.hStdError = file;
+    if (ok(CreateProcessW(exe, cmdline, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi),
+           "CreateProcess(%s) failed: %lu\n", dbgstr_w(cmdline), GetLastError()))
+    {
+        ok(WaitForSingleObject(pi.hProcess, 60000) == WAIT_OBJECT_0, "the --print-ids process did not end\n");
+        GetExitCodeProcess(pi.hProcess, &code);
+        ok(code == 0, "the --print-ids process exited with %lu\n", code);
+        CloseHandle(pi.hProcess);
+        CloseHandle(pi.hThread);
+
+        SetFilePointer(file, 0, NULL, FILE_BEGIN);
+        ReadFile(file, theirs, sizeof(theirs) - 1, &read, NULL);
+        theirs[read] = 0;
+        keep_id_lines(theirs);
+        format_ids(mme, mine, sizeof(mine));
+        ok(!strcmp(mine, theirs), "endpoint ids differ between two processes:\n%s-- and --\n%s",
+           mine, theirs);
+    }
+    CloseHandle(file);
+}
+
+/* ---- Is the module under test ours? ------------------------------------------------------------ */
+
+/* The ProductName of the mmdevapi.dll loaded in this process, from its version resource in memory
+ * (not from a file, which could be another copy); "" if it has none. */
+static void loaded_product_name(char *name, size_t size)
+{
+    HMODULE module = GetModuleHandleA("mmdevapi.dll");
+    HRSRC resource;
+    char *copy, *value;
+    DWORD length;
+    UINT value_len;
+
+    name[0] = 0;
+    if (!ok(module != NULL, "mmdevapi.dll is not loaded\n")) return;
+    if (!(resource = FindResourceW(module, MAKEINTRESOURCEW(VS_VERSION_INFO), (const WCHAR *)RT_VERSION))) return;
+    length = SizeofResource(module, resource);
+    if (!(copy = malloc(length))) return;
+    memcpy(copy, LockResource(LoadResource(module, resource)), length);
+    if (VerQueryValueA(copy, "\\StringFileInfo\\040904b0\\ProductName", (void **)&value, &value_len))
+        lstrcpynA(name, value, size);
+    free(copy);
+}
+
+static void test_module_identity(IMMDeviceEnumerator *mme)
+{
+    IMMDeviceCollection *coll;
+    IMMDevice *dev;
+    char product[64];
+    UINT count = 0, i;
+    size_t f;
+    HRESULT hr;
+
+    if (env.backend == TEST_BACKEND_UNSET)
+    {
+        skip("MMDEVAPI_TEST_BACKEND unset: not checking that the module under test is ours\n");
+        return;
+    }
+
+    /* Wine's mmdevapi.dll calls itself "Wine"; ours names the project. */
+    loaded_product_name(product, sizeof(product));
+    ok(!strcmp(product, "mmdevapi-ng"), "the loaded mmdevapi.dll's ProductName is \"%s\", expected \"mmdevapi-ng\"\n",
+       product);
+
+    /* Our backend key, on every endpoint. */
+    hr = IMMDeviceEnumerator_EnumAudioEndpoints(mme, eAll, DEVICE_STATEMASK_ALL, &coll);
+    ok(hr == S_OK, "EnumAudioEndpoints: got %08lx, expected S_OK\n", hr);
+    if (hr == S_OK)
+    {
+        IMMDeviceCollection_GetCount(coll, &count);
+        for (i = 0; i < count; i++)
+        {
+            if (IMMDeviceCollection_Item(coll, i, &dev) != S_OK) continue;
+            check_string(dev, &key_module_backend, "our backend key", env.backend_name, FALSE);
+            IMMDevice_Release(dev);
+        }
+        IMMDeviceCollection_Release(coll);
+    }
+
+    /* Our backend device name key, on the harness's endpoints. */
+    for (f = 0; f < ARRAY_SIZE(flows) && have_backend; f++)
+    {
+        const WCHAR *name = env.backend == TEST_BACKEND_ALSA ? L"default"
+                          : flows[f] == eRender ? L"mmdevtest_sink" : L"mmdevtest_source";
+
+        if (!(dev = get_default(mme, flows[f]))) continue;
+        check_string(dev, &key_module_device, "our backend device key", name, FALSE);
+        IMMDevice_Release(dev);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    IMMDeviceEnumerator *mme;
+    HRESULT hr;
+
+    if (argc > 1 && !strcmp(argv[1], "--print-ids")) return print_ids();
+
+    test_read_env(&env);
+    have_backend = env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA;
+    if (env.backend == TEST_BACKEND_UNSET)
+        skip("MMDEVAPI_TEST_BACKEND unset: checking behaviour, not the harness's endpoints\n");
+
+    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    ok(hr == S_OK, "CoInitializeEx(MTA): got %08lx\n", hr);
+
+    test_create_instance();
+    if ((mme = create_enumerator()))
+    {
+        test_enum_endpoints(mme);
+        test_collection(mme);
+        test_default_endpoint(mme);
+        test_get_device(mme);
+        test_notification_client(mme);
+        test_default_devices(mme);
+        test_stable_ids(mme);
+        test_module_identity(mme);
+        IMMDeviceEnumerator_Release(mme);
+    }
+
+    CoUninitialize();
+    return test_summary();
+}
