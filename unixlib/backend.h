@@ -5,6 +5,10 @@
 
 #include "mmdevapi_unix.h"
 
+/* A backend's open stream on one endpoint: interleaved float32 frames at the endpoint's rate and
+ * channel layout, driven by the engine thread (one per endpoint), which alone calls these. */
+struct backend_stream;
+
 struct backend_ops
 {
     const char *name;
@@ -14,6 +18,26 @@ struct backend_ops
      * (MMDEVAPI_NO_DEFAULT if none); returns how many it wrote. */
     UINT32 (*list_endpoints)(enum mmdevapi_flow flow, struct endpoint_info *endpoints, UINT32 capacity,
                              UINT32 *default_index);
+
+    /* Opens the endpoint named key (an endpoint_info.key) for float32 frames in format (rate,
+     * channels, channel_mask; bits 32, float). The engine mixes period_frames at a time. The stream
+     * starts stopped. */
+    HRESULT (*stream_open)(const char *key, enum mmdevapi_flow flow, const struct endpoint_format *format,
+                           UINT32 period_frames, struct backend_stream **stream);
+    void (*stream_close)(struct backend_stream *stream);
+    /* Starts playing what was written (the engine writes its first periods before). */
+    HRESULT (*stream_start)(struct backend_stream *stream);
+    /* Stops at once and drops what was queued; a later start plays from the next write. */
+    HRESULT (*stream_stop)(struct backend_stream *stream);
+    /* Waits until the device wants frames, wake_fd is readable, or timeout_ms passes (-1: none).
+     * *writable: frames to write now to keep the device at its target fill (0 when woken or timed
+     * out). The target is the backend's choice: enough to play through its own scheduling (a
+     * PipeWire quantum plus one period), no more. */
+    HRESULT (*stream_wait)(struct backend_stream *stream, int wake_fd, int timeout_ms, UINT32 *writable);
+    HRESULT (*stream_write)(struct backend_stream *stream, const float *frames, UINT32 count);
+    /* Frames written that the listener has not heard yet (queued, in flight, in the device),
+     * measured now. The engine's clock is frames written minus this. */
+    HRESULT (*stream_delay)(struct backend_stream *stream, UINT64 *frames);
 };
 
 #ifdef HAVE_PULSE
