@@ -11,6 +11,15 @@ enum mmdevapi_unix_call
 {
     unix_process_attach,
     unix_get_endpoints,
+    unix_engine_create,
+    unix_engine_run,
+    unix_stream_create,
+    unix_stream_release,
+    unix_stream_start,
+    unix_stream_stop,
+    unix_stream_reset,
+    unix_stream_set_event,
+    unix_stream_set_rate,
     unix_call_count
 };
 
@@ -39,7 +48,9 @@ struct process_attach_params
     char backend[MMDEVAPI_BACKEND_NAME_MAX];    /* the backend chosen, "" if none */
 };
 
-/* An endpoint's format as the backend runs it. */
+/* A PCM format: an endpoint's as the backend runs it, or a stream's as the program writes it.
+ * Integer samples are signed but for 8 bits; valid_bits < bits means the valid bits are the
+ * most significant of the container, as in WAVEFORMATEXTENSIBLE. */
 struct endpoint_format
 {
     UINT32 rate;
@@ -66,6 +77,60 @@ struct get_endpoints_params
     HRESULT result;
     UINT32 count;                       /* endpoints written */
     UINT32 default_index;               /* MMDEVAPI_NO_DEFAULT when there is none */
+};
+
+/* One engine per endpoint and direction in this process, started on first use. Its thread is a
+ * Wine thread that the PE side creates and that lives inside unix_engine_run. */
+struct engine_create_params
+{
+    char key[MMDEVAPI_DEVICE_KEY_MAX];      /* the endpoint, as endpoint_info.key */
+    UINT32 flow;
+    struct endpoint_format format;          /* the endpoint's, from endpoint_info: the mix runs float32 of it */
+    HRESULT result;
+    UINT64 engine;
+    UINT32 period_frames;                   /* the engine's period, in frames of format.rate */
+    UINT32 min_period_frames;               /* the smallest period streams may ask (IAudioClient3) */
+};
+
+struct engine_run_params
+{
+    UINT64 engine;
+    HRESULT result;
+};
+
+#define MMDEVAPI_STREAM_AUTOCONVERT 0x1     /* rate and channels may differ from the mix: convert */
+#define MMDEVAPI_STREAM_RATEADJUST  0x2     /* the input rate may change while playing */
+
+struct stream_create_params
+{
+    UINT64 engine;
+    struct endpoint_format format;          /* the program's */
+    UINT32 flags;                           /* MMDEVAPI_STREAM_* */
+    UINT32 buffer_frames;                   /* ring size in frames of format */
+    HRESULT result;
+    UINT64 stream;
+    struct stream_shared *shared;           /* the ring, in memory the PE side may touch */
+};
+
+/* The calls that take only a stream. */
+struct stream_params
+{
+    UINT64 stream;
+    HRESULT result;
+};
+
+struct stream_set_event_params
+{
+    UINT64 stream;
+    UINT64 event;                           /* a HANDLE of the program's, or 0 */
+    HRESULT result;
+};
+
+struct stream_set_rate_params
+{
+    UINT64 stream;
+    UINT64 rate_millihz;                    /* the new input rate, in thousandths of a frame a second */
+    HRESULT result;
 };
 
 #endif

@@ -7,9 +7,13 @@
 #include <winbase.h>
 #include <winternl.h>
 #include <winerror.h>
+#include <audioclient.h>
 #include <wine/debug.h>
 
+#include <pthread.h>
+
 #include "backend.h"
+#include "engine/engine.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
@@ -102,11 +106,197 @@ static NTSTATUS get_endpoints(void *args)
     return STATUS_SUCCESS;
 }
 
+/* Engines and streams cross the boundary as handles: an index into this table and a generation,
+ * so that a stale or made-up handle is refused instead of followed. */
+#define HANDLES_MAX 4096
+
+enum handle_type { HANDLE_FREE, HANDLE_ENGINE, HANDLE_STREAM };
+
+static struct
+{
+    enum handle_type type;
+    UINT32 generation;
+    void *object;
+} handles[HANDLES_MAX];
+static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static UINT64 handle_alloc(enum handle_type type, void *object)
+{
+    UINT64 handle = 0;
+    UINT32 i;
+
+    pthread_mutex_lock(&handles_lock);
+    for (i = 0; i < HANDLES_MAX; i++)
+        if (handles[i].type == HANDLE_FREE)
+        {
+            handles[i].type = type;
+            handles[i].object = object;
+            handle = ((UINT64)++handles[i].generation << 32) | (i + 1);
+            break;
+        }
+    pthread_mutex_unlock(&handles_lock);
+    return handle;
+}
+
+static void *handle_get(UINT64 handle, enum handle_type type)
+{
+    UINT32 index = (UINT32)handle - 1, generation = handle >> 32;
+    void *object = NULL;
+
+    if (index >= HANDLES_MAX) return NULL;
+    pthread_mutex_lock(&handles_lock);
+    if (handles[index].type == type && handles[index].generation == generation) object = handles[index].object;
+    pthread_mutex_unlock(&handles_lock);
+    return object;
+}
+
+static void *handle_free(UINT64 handle, enum handle_type type)
+{
+    UINT32 index = (UINT32)handle - 1, generation = handle >> 32;
+    void *object = NULL;
+
+    if (index >= HANDLES_MAX) return NULL;
+    pthread_mutex_lock(&handles_lock);
+    if (handles[index].type == type && handles[index].generation == generation)
+    {
+        object = handles[index].object;
+        handles[index].type = HANDLE_FREE;
+    }
+    pthread_mutex_unlock(&handles_lock);
+    return object;
+}
+
+static BOOL valid_format(const struct endpoint_format *format)
+{
+    return format->rate >= 1000 && format->rate <= 768000 && format->channels >= 1
+           && format->channels <= MMDEVAPI_MAX_CHANNELS && format->bits && format->bits <= 32 && !(format->bits % 8)
+           && format->valid_bits && format->valid_bits <= format->bits && (!format->is_float || format->bits == 32);
+}
+
+static NTSTATUS engine_create_call(void *args)
+{
+    struct engine_create_params *params = args;
+    struct endpoint_format format = params->format;
+    struct engine *engine;
+    char key[MMDEVAPI_DEVICE_KEY_MAX];
+    UINT32 flow = params->flow;
+
+    memcpy(key, params->key, sizeof(key));
+    key[sizeof(key) - 1] = 0;
+    params->engine = 0;
+    if (!backend) params->result = AUDCLNT_E_DEVICE_INVALIDATED;
+    else if ((flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE) || !valid_format(&format))
+        params->result = E_INVALIDARG;
+    else if (SUCCEEDED(params->result = engine_create(backend, key, flow, &format, &engine)))
+    {
+        params->period_frames = engine_period_frames(engine);
+        params->min_period_frames = engine_min_period_frames(engine);
+        if (!(params->engine = handle_alloc(HANDLE_ENGINE, engine))) params->result = E_OUTOFMEMORY;
+    }
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS engine_run_call(void *args)
+{
+    struct engine_run_params *params = args;
+    struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+
+    params->result = engine ? engine_run(engine) : E_INVALIDARG;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS stream_create_call(void *args)
+{
+    struct stream_create_params *params = args;
+    struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+    struct endpoint_format format = params->format;
+    UINT32 buffer_frames = params->buffer_frames;
+    struct engine_stream *stream;
+
+    params->stream = 0;
+    params->shared = NULL;
+    /* At most 2^24 frames: over five minutes at 48 kHz, as much as Windows gives. */
+    if (!engine || !valid_format(&format) || (params->flags & ~(MMDEVAPI_STREAM_AUTOCONVERT | MMDEVAPI_STREAM_RATEADJUST))
+        || !buffer_frames || buffer_frames > (1u << 24))
+        params->result = E_INVALIDARG;
+    else if (SUCCEEDED(params->result = engine_stream_create(engine, &format, params->flags, buffer_frames, &stream)))
+    {
+        if ((params->stream = handle_alloc(HANDLE_STREAM, stream))) params->shared = engine_stream_shared(stream);
+        else
+        {
+            engine_stream_release(stream);
+            params->result = E_OUTOFMEMORY;
+        }
+    }
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS stream_release_call(void *args)
+{
+    struct stream_params *params = args;
+    struct engine_stream *stream = handle_free(params->stream, HANDLE_STREAM);
+
+    if (stream) engine_stream_release(stream);
+    params->result = stream ? S_OK : E_INVALIDARG;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS stream_simple_call(void *args, HRESULT (*call)(struct engine_stream *))
+{
+    struct stream_params *params = args;
+    struct engine_stream *stream = handle_get(params->stream, HANDLE_STREAM);
+
+    params->result = stream ? call(stream) : E_INVALIDARG;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS stream_start_call(void *args)
+{
+    return stream_simple_call(args, engine_stream_start);
+}
+
+static NTSTATUS stream_stop_call(void *args)
+{
+    return stream_simple_call(args, engine_stream_stop);
+}
+
+static NTSTATUS stream_reset_call(void *args)
+{
+    return stream_simple_call(args, engine_stream_reset);
+}
+
+static NTSTATUS stream_set_event_call(void *args)
+{
+    struct stream_set_event_params *params = args;
+    struct engine_stream *stream = handle_get(params->stream, HANDLE_STREAM);
+
+    params->result = stream ? engine_stream_set_event(stream, (HANDLE)(ULONG_PTR)params->event) : E_INVALIDARG;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS stream_set_rate_call(void *args)
+{
+    struct stream_set_rate_params *params = args;
+    struct engine_stream *stream = handle_get(params->stream, HANDLE_STREAM);
+
+    params->result = stream ? engine_stream_set_rate(stream, params->rate_millihz) : E_INVALIDARG;
+    return STATUS_SUCCESS;
+}
+
 /* The only symbol the .so exports: Wine's loader looks it up by name. */
 __attribute__((visibility("default"))) const unixlib_entry_t __wine_unix_call_funcs[] =
 {
     process_attach,
     get_endpoints,
+    engine_create_call,
+    engine_run_call,
+    stream_create_call,
+    stream_release_call,
+    stream_start_call,
+    stream_stop_call,
+    stream_reset_call,
+    stream_set_event_call,
+    stream_set_rate_call,
 };
 
 C_ASSERT(ARRAY_SIZE(__wine_unix_call_funcs) == unix_call_count);

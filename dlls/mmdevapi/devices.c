@@ -228,6 +228,8 @@ static void refresh_flow(EDataFlow flow, struct endpoint_info *endpoints)
         GUID guid = endpoint_guid(flow, backend_name, endpoints[i].key);
         if (!(device = device_get(flow, &guid, DEVICE_STATE_ACTIVE))) continue;
         device->state = DEVICE_STATE_ACTIVE;
+        memcpy(device->key, endpoints[i].key, sizeof(device->key));
+        device->format = endpoints[i].format;
         store_endpoint_properties(device, &endpoints[i]);
         if (i == params.default_index) default_devices[flow] = device;
     }
@@ -293,6 +295,58 @@ HRESULT devices_init(void)
     return S_OK;
 }
 
+static DWORD WINAPI engine_thread(void *arg)
+{
+    struct engine_run_params params = { .engine = (UINT_PTR)arg };
+
+    SetThreadDescription(GetCurrentThread(), L"mmdevapi engine");
+    /* Returns only if the engine could not run. */
+    if (wine_unix_call(unix_engine_run, &params) || FAILED(params.result))
+        ERR("engine stopped: %#lx\n", params.result);
+    return 0;
+}
+
+/* The engine of an endpoint, started with its thread on first use. */
+HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames)
+{
+    static SRWLOCK engine_lock = SRWLOCK_INIT;
+    struct engine_create_params params = { .flow = device->flow };
+    HRESULT hr = S_OK;
+    HANDLE thread;
+
+    AcquireSRWLockExclusive(&engine_lock);
+    if (!device->engine)
+    {
+        AcquireSRWLockShared(&devices_lock);
+        if (device->state != DEVICE_STATE_ACTIVE || !unix_ready) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+        memcpy(params.key, device->key, sizeof(params.key));
+        params.format = device->format;
+        ReleaseSRWLockShared(&devices_lock);
+
+        if (SUCCEEDED(hr) && (wine_unix_call(unix_engine_create, &params) || FAILED(hr = params.result)))
+            hr = FAILED(params.result) ? params.result : E_FAIL;
+        if (SUCCEEDED(hr))
+        {
+            /* The engine mixes in time for the device: it is the process's most urgent thread. */
+            if (!(thread = CreateThread(NULL, 0, engine_thread, (void *)(UINT_PTR)params.engine, 0, NULL)))
+                hr = HRESULT_FROM_WIN32(GetLastError());
+            else
+            {
+                SetThreadPriority(thread, THREAD_PRIORITY_TIME_CRITICAL);
+                CloseHandle(thread);
+                device->engine = params.engine;
+                device->period_frames = params.period_frames;
+                device->min_period_frames = params.min_period_frames;
+            }
+        }
+    }
+    *engine = device->engine;
+    *period_frames = device->period_frames;
+    *min_period_frames = device->min_period_frames;
+    ReleaseSRWLockExclusive(&engine_lock);
+    return hr;
+}
+
 struct mmdevice *device_default(EDataFlow flow)
 {
     struct mmdevice *device;
@@ -352,6 +406,9 @@ static HRESULT WINAPI device_Activate(IMMDevice *iface, REFIID riid, DWORD clsct
     TRACE("(%p)->(%s, %#lx, %p, %p)\n", device, debugstr_guid(riid), clsctx, params, out);
     if (!riid || !out) return E_POINTER;
     *out = NULL;
+    if (IsEqualIID(riid, &IID_IAudioClient) || IsEqualIID(riid, &IID_IAudioClient2)
+        || IsEqualIID(riid, &IID_IAudioClient3))
+        return audio_client_create(device, riid, out);
     FIXME("interface %s not implemented yet\n", debugstr_guid(riid));
     return E_NOINTERFACE;
 }

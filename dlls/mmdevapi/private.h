@@ -10,9 +10,11 @@
 #include <winreg.h>
 #include <objbase.h>
 #include <mmdeviceapi.h>
+#include <audioclient.h>
 #include <wine/debug.h>
 
 #include "mmdevapi_unix.h"
+#include "mmdevapi_ring.h"
 
 /* Wine's short debug macros exist only for its own tree (__WINESRC__). */
 #define TRACE WINE_TRACE
@@ -33,6 +35,47 @@ struct mmdevice
     DWORD state;        /* DEVICE_STATE_* */
     GUID guid;
     WCHAR id[64];       /* "{0.0.F.00000000}.{guid}" */
+    /* What the backend last said of it (valid while state is DEVICE_STATE_ACTIVE). */
+    char key[MMDEVAPI_DEVICE_KEY_MAX];
+    struct endpoint_format format;
+    /* Its engine in this process, made on the first stream (engine_lock). */
+    UINT64 engine;
+    UINT32 period_frames;
+    UINT32 min_period_frames;
+};
+
+/* A stream: IAudioClient3 and the services GetService hands out, which share its lifetime. */
+struct audio_client
+{
+    IAudioClient3 IAudioClient3_iface;
+    IAudioRenderClient IAudioRenderClient_iface;
+    IAudioClock IAudioClock_iface;
+    IAudioClock2 IAudioClock2_iface;
+    IAudioClockAdjustment IAudioClockAdjustment_iface;
+    IAudioStreamVolume IAudioStreamVolume_iface;
+    LONG ref;
+    struct mmdevice *device;
+    SRWLOCK lock;                   /* the state below; never taken by the hot path */
+
+    /* Fixed once initialized is set (with release semantics). */
+    LONG initialized;
+    DWORD flags;                    /* AUDCLNT_STREAMFLAGS_* */
+    WAVEFORMATEXTENSIBLE format;
+    struct endpoint_format pcm;
+    UINT32 frame_bytes;
+    UINT32 buffer_frames;
+    UINT32 period_frames;           /* the engine's period, in the stream's frames */
+    UINT64 stream;
+    struct stream_shared *shared;
+
+    BOOL started;
+    HANDLE event;
+    /* The hot path's own state: frames a GetBuffer handed out and not yet released (+1, 0 when
+     * none), claimed with an interlocked exchange; the staging area for a request that wraps. */
+    LONG pending;
+    BYTE *staging;
+    /* The highest position reported: a clock read must never go back (interlocked). */
+    LONG64 clock_last;
 };
 
 /* devices.c */
@@ -43,6 +86,21 @@ extern UINT devices_count;
 struct mmdevice *device_default(EDataFlow flow);
 struct mmdevice *device_find(const WCHAR *id);
 HKEY device_open_key(const struct mmdevice *device, const WCHAR *subkey, REGSAM access);
+
+HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames);
+
+/* client.c */
+HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out);
+void audio_client_addref(struct audio_client *client);
+ULONG audio_client_release(struct audio_client *client);
+UINT64 clock_qpc_to_100ns(UINT64 qpc);
+
+/* render.c, clock.c, volume.c: the service interfaces' tables */
+extern const IAudioRenderClientVtbl render_client_vtbl;
+extern const IAudioClockVtbl clock_vtbl;
+extern const IAudioClock2Vtbl clock2_vtbl;
+extern const IAudioClockAdjustmentVtbl clock_adjustment_vtbl;
+extern const IAudioStreamVolumeVtbl stream_volume_vtbl;
 
 /* devenum.c */
 HRESULT enumerator_create(REFIID riid, void **out);

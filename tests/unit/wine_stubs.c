@@ -1,5 +1,7 @@
 /* What ntdll.so gives mmdevapi.so inside Wine, for native test programs: debug output off. */
 #include <stdarg.h>
+#include <ntstatus.h>
+#define WIN32_NO_STATUS
 #include <windef.h>
 #include <winbase.h>
 #include <wine/debug.h>
@@ -23,4 +25,48 @@ int __cdecl __wine_dbg_header(enum __wine_debug_class cls, struct __wine_debug_c
                               const char *function)
 {
     return -1;
+}
+
+/* The ntdll calls the engine makes, in their plain Linux form. */
+#include <sys/mman.h>
+#include <time.h>
+#include <winternl.h>
+
+NTSTATUS WINAPI NtAllocateVirtualMemory(HANDLE process, PVOID *base, ULONG_PTR zero_bits, SIZE_T *size,
+                                        ULONG type, ULONG protect)
+{
+    void *memory = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (memory == MAP_FAILED) return STATUS_NO_MEMORY;
+    *base = memory;
+    return STATUS_SUCCESS;
+}
+
+/* Native tests leak what the engine frees: munmap would need the length MEM_RELEASE does not give. */
+NTSTATUS WINAPI NtFreeVirtualMemory(HANDLE process, PVOID *base, SIZE_T *size, ULONG type)
+{
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS WINAPI NtQueryPerformanceCounter(PLARGE_INTEGER counter, PLARGE_INTEGER frequency)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    counter->QuadPart = (LONGLONG)now.tv_sec * 10000000 + now.tv_nsec / 100;
+    if (frequency) frequency->QuadPart = 10000000;
+    return STATUS_SUCCESS;
+}
+
+LONG native_events_set;
+
+NTSTATUS WINAPI NtSetEvent(HANDLE event, LONG *previous)
+{
+    __atomic_add_fetch(&native_events_set, 1, __ATOMIC_RELAXED);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS WINAPI NtClose(HANDLE handle)
+{
+    return STATUS_SUCCESS;
 }

@@ -1,12 +1,21 @@
 /* The ALSA backend: the PCM named "default" (where the user's configuration points), then every
  * PCM device of every card, reached through plughw so that any format can be opened. */
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <alsa/asoundlib.h>
 #include <windef.h>
 #include <winbase.h>
+#include <wingdi.h>
+#include <mmreg.h>
+#include <ks.h>
+#include <ksmedia.h>
 #include <mmdeviceapi.h>
+#include <audioclient.h>
 #include <wine/debug.h>
 
 #include "backend.h"
@@ -178,9 +187,413 @@ static UINT32 alsa_list_endpoints(enum mmdevapi_flow flow, struct endpoint_info 
     return count;
 }
 
+/* A stream's buffer, in engine periods: the engine keeps ALSA_FILL_PERIODS of it queued. */
+#define ALSA_BUFFER_PERIODS 4
+#define ALSA_FILL_PERIODS 3
+
+/* Windows' speakers in the order of their mask bits, which is the order of a frame's channels. */
+static const struct
+{
+    UINT32 speaker;
+    unsigned int position;
+}
+speakers[] =
+{
+    { SPEAKER_FRONT_LEFT, SND_CHMAP_FL },
+    { SPEAKER_FRONT_RIGHT, SND_CHMAP_FR },
+    { SPEAKER_FRONT_CENTER, SND_CHMAP_FC },
+    { SPEAKER_LOW_FREQUENCY, SND_CHMAP_LFE },
+    { SPEAKER_BACK_LEFT, SND_CHMAP_RL },
+    { SPEAKER_BACK_RIGHT, SND_CHMAP_RR },
+    { SPEAKER_FRONT_LEFT_OF_CENTER, SND_CHMAP_FLC },
+    { SPEAKER_FRONT_RIGHT_OF_CENTER, SND_CHMAP_FRC },
+    { SPEAKER_BACK_CENTER, SND_CHMAP_RC },
+    { SPEAKER_SIDE_LEFT, SND_CHMAP_SL },
+    { SPEAKER_SIDE_RIGHT, SND_CHMAP_SR },
+    { SPEAKER_TOP_CENTER, SND_CHMAP_TC },
+    { SPEAKER_TOP_FRONT_LEFT, SND_CHMAP_TFL },
+    { SPEAKER_TOP_FRONT_CENTER, SND_CHMAP_TFC },
+    { SPEAKER_TOP_FRONT_RIGHT, SND_CHMAP_TFR },
+    { SPEAKER_TOP_BACK_LEFT, SND_CHMAP_TRL },
+    { SPEAKER_TOP_BACK_CENTER, SND_CHMAP_TRC },
+    { SPEAKER_TOP_BACK_RIGHT, SND_CHMAP_TRR },
+};
+
+/* Tells the device which speaker each channel is for, where it lets us choose; most devices have
+ * a fixed map or none, and plug passes the request on or refuses it. Either way we play. */
+static void set_channel_map(snd_pcm_t *pcm, UINT32 mask, UINT32 channels)
+{
+    snd_pcm_chmap_t *map;
+    unsigned int count = 0, i;
+    int err;
+
+    if (!mask) mask = endpoint_default_channel_mask(channels);
+    if (!(map = malloc(sizeof(*map) + channels * sizeof(map->pos[0])))) return;
+    map->channels = channels;
+    if (channels == 1 && (!mask || mask == SPEAKER_FRONT_CENTER))
+        map->pos[count++] = SND_CHMAP_MONO;
+    for (i = 0; i < ARRAY_SIZE(speakers) && count < channels; i++)
+        if (mask & speakers[i].speaker) map->pos[count++] = speakers[i].position;
+    while (count < channels) map->pos[count++] = SND_CHMAP_UNKNOWN;
+    if ((err = snd_pcm_set_chmap(pcm, map)) < 0)
+        WINE_TRACE("channel map %#x not set: %s\n", mask, snd_strerror(err));
+    free(map);
+}
+
+enum alsa_stream_state
+{
+    ALSA_STOPPED,       /* prepared; writes fill the buffer for the next start */
+    ALSA_FILLING,       /* started, not running until the buffer holds fill_frames */
+    ALSA_PLAYING,
+};
+
+struct alsa_stream
+{
+    snd_pcm_t *pcm;
+    UINT32 period_frames;
+    snd_pcm_uframes_t buffer_frames;
+    snd_pcm_uframes_t fill_frames;  /* kept queued; whole periods, at most the buffer */
+    enum alsa_stream_state state;
+    BOOL invalidated;
+    UINT64 written;                 /* frames written since the last stop */
+    UINT64 heard;                   /* of those, the most that were reported heard */
+    UINT64 underruns;
+    struct pollfd *fds;             /* the PCM's descriptors, then the engine's wake_fd */
+    unsigned int pcm_fds;
+};
+
+static struct alsa_stream *alsa_stream_from(struct backend_stream *stream)
+{
+    return (struct alsa_stream *)stream;
+}
+
+static HRESULT alsa_open_error(const char *key, int err)
+{
+    WINE_WARN("cannot play on %s: %s\n", key, snd_strerror(err));
+    switch (err)
+    {
+    case -EBUSY: return AUDCLNT_E_DEVICE_IN_USE;
+    case -ENOMEM: return E_OUTOFMEMORY;
+    case -EINVAL: return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    default: return AUDCLNT_E_DEVICE_INVALIDATED;
+    }
+}
+
+/* An error of a running PCM: an underrun (or a suspend) is recovered from, and the stream fills
+ * and starts again; anything else means the device is gone. */
+static HRESULT alsa_recover(struct alsa_stream *stream, int err)
+{
+    if (stream->invalidated) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if (err == -EPIPE || err == -ESTRPIPE)
+    {
+        if (err == -EPIPE) WINE_WARN("underrun %llu\n", (unsigned long long)++stream->underruns);
+        if ((err == -ESTRPIPE && snd_pcm_resume(stream->pcm) >= 0) || (err = snd_pcm_prepare(stream->pcm)) >= 0)
+        {
+            if (stream->state == ALSA_PLAYING) stream->state = ALSA_FILLING;
+            /* Everything written was played when the buffer ran dry. */
+            stream->heard = stream->written;
+            return S_OK;
+        }
+    }
+    WINE_WARN("device lost: %s\n", snd_strerror(err));
+    stream->invalidated = TRUE;
+    return AUDCLNT_E_DEVICE_INVALIDATED;
+}
+
+static void alsa_stream_close(struct backend_stream *iface)
+{
+    struct alsa_stream *stream = alsa_stream_from(iface);
+
+    if (!stream) return;
+    if (stream->pcm) snd_pcm_close(stream->pcm);
+    free(stream->fds);
+    free(stream);
+}
+
+static int alsa_set_params(struct alsa_stream *stream, const struct endpoint_format *format)
+{
+    snd_pcm_uframes_t period = stream->period_frames, buffer = ALSA_BUFFER_PERIODS * period;
+    snd_pcm_t *pcm = stream->pcm;
+    snd_pcm_hw_params_t *hw;
+    snd_pcm_sw_params_t *sw;
+    snd_pcm_uframes_t boundary;
+    int err;
+
+    snd_pcm_hw_params_alloca(&hw);
+    if ((err = snd_pcm_hw_params_any(pcm, hw)) < 0
+        || (err = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0
+        || (err = snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_FLOAT_LE)) < 0
+        || (err = snd_pcm_hw_params_set_channels(pcm, hw, format->channels)) < 0
+        || (err = snd_pcm_hw_params_set_rate(pcm, hw, format->rate, 0)) < 0
+        || (err = snd_pcm_hw_params_set_period_size_near(pcm, hw, &period, NULL)) < 0
+        || (err = snd_pcm_hw_params_set_buffer_size_near(pcm, hw, &buffer)) < 0
+        || (err = snd_pcm_hw_params(pcm, hw)) < 0
+        || (err = snd_pcm_hw_params_get_period_size(hw, &period, NULL)) < 0
+        || (err = snd_pcm_hw_params_get_buffer_size(hw, &buffer)) < 0)
+        return err;
+
+    /* One period beyond the device's own (its pointer moves by its periods), and at least
+     * ALSA_FILL_PERIODS of ours, in whole periods of ours, within the buffer. */
+    stream->buffer_frames = buffer;
+    stream->fill_frames = ALSA_FILL_PERIODS * stream->period_frames;
+    if (stream->fill_frames < stream->period_frames + period) stream->fill_frames = stream->period_frames + period;
+    stream->fill_frames = (stream->fill_frames + stream->period_frames - 1) / stream->period_frames * stream->period_frames;
+    while (stream->fill_frames > buffer && stream->fill_frames > stream->period_frames)
+        stream->fill_frames -= stream->period_frames;
+    if (stream->fill_frames > buffer) return -EINVAL;
+
+    /* We start the device ourselves once it is filled, and poll wakes when a period fits under
+     * the fill. An underrun stops it: an empty buffer is refilled before playing on. */
+    snd_pcm_sw_params_alloca(&sw);
+    if ((err = snd_pcm_sw_params_current(pcm, sw)) < 0
+        || (err = snd_pcm_sw_params_get_boundary(sw, &boundary)) < 0
+        || (err = snd_pcm_sw_params_set_start_threshold(pcm, sw, boundary)) < 0
+        || (err = snd_pcm_sw_params_set_stop_threshold(pcm, sw, buffer)) < 0
+        || (err = snd_pcm_sw_params_set_avail_min(pcm, sw, buffer - stream->fill_frames + stream->period_frames)) < 0
+        || (err = snd_pcm_sw_params(pcm, sw)) < 0)
+        return err;
+    WINE_TRACE("device period %lu, buffer %lu, fill %lu frames\n", period, buffer, stream->fill_frames);
+    return 0;
+}
+
+static HRESULT alsa_stream_open(const char *key, enum mmdevapi_flow flow, const struct endpoint_format *format,
+                                UINT32 period_frames, struct backend_stream **out)
+{
+    struct alsa_stream *stream;
+    int err, count;
+
+    if (!out) return E_INVALIDARG;
+    *out = NULL;
+    if (!key || !format || flow != MMDEVAPI_RENDER || !format->is_float || format->bits != 32
+        || !format->channels || format->channels > 32 || !format->rate || format->rate > 768000
+        || !period_frames || period_frames > format->rate)
+        return E_INVALIDARG;
+
+    if (!(stream = calloc(1, sizeof(*stream)))) return E_OUTOFMEMORY;
+    stream->period_frames = period_frames;
+    if ((err = snd_pcm_open(&stream->pcm, key, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)) < 0)
+    {
+        stream->pcm = NULL;
+        goto fail;
+    }
+    if ((err = alsa_set_params(stream, format)) < 0) goto fail;
+    set_channel_map(stream->pcm, format->channel_mask, format->channels);
+    if ((count = snd_pcm_poll_descriptors_count(stream->pcm)) < 0)
+    {
+        err = count;
+        goto fail;
+    }
+    if (!(stream->fds = calloc(count + 1, sizeof(*stream->fds))))
+    {
+        err = -ENOMEM;
+        goto fail;
+    }
+    stream->pcm_fds = count;
+    *out = (struct backend_stream *)stream;
+    return S_OK;
+
+fail:
+    alsa_stream_close((struct backend_stream *)stream);
+    return alsa_open_error(key, err);
+}
+
+/* Frames in the buffer not yet played, or an error. */
+static snd_pcm_sframes_t alsa_queued(struct alsa_stream *stream)
+{
+    snd_pcm_sframes_t avail = snd_pcm_avail_update(stream->pcm);
+
+    if (avail < 0) return avail;
+    return (snd_pcm_uframes_t)avail < stream->buffer_frames ? stream->buffer_frames - avail : 0;
+}
+
+/* Frames the engine may write now, recovering from an underrun on the way. */
+static HRESULT alsa_writable(struct alsa_stream *stream, UINT32 *frames)
+{
+    snd_pcm_sframes_t queued;
+    HRESULT hr;
+
+    *frames = 0;
+    if (stream->invalidated) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if ((queued = alsa_queued(stream)) < 0)
+    {
+        if (FAILED(hr = alsa_recover(stream, queued))) return hr;
+        queued = 0;
+    }
+    if ((snd_pcm_uframes_t)queued < stream->fill_frames) *frames = stream->fill_frames - queued;
+    return S_OK;
+}
+
+/* Starts the device once the buffer holds the fill, less than a period short of it. */
+static HRESULT alsa_play_if_filled(struct alsa_stream *stream)
+{
+    snd_pcm_sframes_t queued;
+    int err;
+
+    if (stream->state != ALSA_FILLING) return S_OK;
+    if ((queued = alsa_queued(stream)) < 0) return alsa_recover(stream, queued);
+    if ((snd_pcm_uframes_t)queued + stream->period_frames <= stream->fill_frames) return S_OK;
+    if ((err = snd_pcm_start(stream->pcm)) < 0) return alsa_recover(stream, err);
+    stream->state = ALSA_PLAYING;
+    return S_OK;
+}
+
+static HRESULT alsa_stream_start(struct backend_stream *iface)
+{
+    struct alsa_stream *stream = alsa_stream_from(iface);
+
+    if (!stream) return E_INVALIDARG;
+    if (stream->invalidated) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if (stream->state == ALSA_STOPPED) stream->state = ALSA_FILLING;
+    return alsa_play_if_filled(stream);
+}
+
+static HRESULT alsa_stream_stop(struct backend_stream *iface)
+{
+    struct alsa_stream *stream = alsa_stream_from(iface);
+    int err;
+
+    if (!stream) return E_INVALIDARG;
+    if (stream->invalidated) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if ((err = snd_pcm_drop(stream->pcm)) < 0 || (err = snd_pcm_prepare(stream->pcm)) < 0)
+    {
+        WINE_WARN("cannot stop: %s\n", snd_strerror(err));
+        stream->invalidated = TRUE;
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    }
+    stream->state = ALSA_STOPPED;
+    stream->written = stream->heard = 0;
+    return S_OK;
+}
+
+static HRESULT alsa_stream_wait(struct backend_stream *iface, int wake_fd, int timeout_ms, UINT32 *writable)
+{
+    struct alsa_stream *stream = alsa_stream_from(iface);
+    struct timespec now, deadline = { 0 };
+    unsigned int count;
+    unsigned short revents;
+    HRESULT hr = S_OK;
+    UINT32 frames = 0;
+    int wait_ms, ret;
+
+    if (writable) *writable = 0;
+    if (!stream || !writable) return E_INVALIDARG;
+    if (timeout_ms >= 0)
+    {
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L)
+        {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    for (;;)
+    {
+        /* A stopped stream waits for the engine alone; a filling one does not wait at all. */
+        if (stream->state != ALSA_STOPPED)
+        {
+            if (FAILED(hr = alsa_writable(stream, &frames))) break;
+            if (frames >= stream->period_frames || stream->state == ALSA_FILLING) break;
+        }
+        wait_ms = -1;
+        if (timeout_ms >= 0)
+        {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            wait_ms = (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec + 999999) / 1000000;
+            if (wait_ms <= 0) break;
+        }
+        count = 0;
+        if (stream->state == ALSA_PLAYING)
+        {
+            if ((ret = snd_pcm_poll_descriptors(stream->pcm, stream->fds, stream->pcm_fds)) < 0)
+            {
+                hr = alsa_recover(stream, ret);
+                break;
+            }
+            count = ret;
+        }
+        stream->fds[count].fd = wake_fd;
+        stream->fds[count].events = POLLIN;
+        stream->fds[count].revents = 0;
+        ret = poll(stream->fds, count + (wake_fd >= 0), wait_ms);
+        if (ret < 0 && errno != EINTR)
+        {
+            hr = alsa_recover(stream, -errno);
+            break;
+        }
+        if (ret > 0 && count && snd_pcm_poll_descriptors_revents(stream->pcm, stream->fds, count, &revents) >= 0
+            && (revents & (POLLERR | POLLHUP)) && snd_pcm_state(stream->pcm) == SND_PCM_STATE_DISCONNECTED)
+        {
+            hr = alsa_recover(stream, -ENODEV);
+            break;
+        }
+        if (ret > 0 && wake_fd >= 0 && stream->fds[count].revents)
+        {
+            if (stream->state != ALSA_STOPPED) hr = alsa_writable(stream, &frames);
+            break;
+        }
+    }
+    if (SUCCEEDED(hr)) *writable = frames;
+    return hr;
+}
+
+static HRESULT alsa_stream_write(struct backend_stream *iface, const float *frames, UINT32 count)
+{
+    struct alsa_stream *stream = alsa_stream_from(iface);
+    snd_pcm_sframes_t done;
+    UINT32 writable;
+    HRESULT hr;
+
+    if (!stream || (!frames && count)) return E_INVALIDARG;
+    if (FAILED(hr = alsa_writable(stream, &writable))) return hr;
+    if (!count) return S_OK;
+    if (count > writable) return AUDCLNT_E_BUFFER_TOO_LARGE;
+    if ((done = snd_pcm_writei(stream->pcm, frames, count)) < 0)
+    {
+        if (FAILED(hr = alsa_recover(stream, done))) return hr;
+        if ((done = snd_pcm_writei(stream->pcm, frames, count)) < 0) return alsa_recover(stream, done);
+    }
+    /* Space was checked: a short write means the device stopped taking data under us. */
+    if ((UINT32)done < count) WINE_WARN("wrote %ld of %u frames\n", (long)done, count);
+    stream->written += done;
+    return alsa_play_if_filled(stream);
+}
+
+static HRESULT alsa_stream_delay(struct backend_stream *iface, UINT64 *frames)
+{
+    struct alsa_stream *stream = alsa_stream_from(iface);
+    snd_pcm_sframes_t delay;
+    UINT64 heard;
+    HRESULT hr;
+    int err;
+
+    if (frames) *frames = 0;
+    if (!stream || !frames) return E_INVALIDARG;
+    if (stream->invalidated) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if ((err = snd_pcm_delay(stream->pcm, &delay)) < 0)
+    {
+        if (FAILED(hr = alsa_recover(stream, err))) return hr;
+        delay = 0;
+    }
+    if (delay < 0) delay = 0;
+    heard = (UINT64)delay < stream->written ? stream->written - delay : 0;
+    if (heard > stream->heard) stream->heard = heard;
+    if (stream->heard > stream->written) stream->heard = stream->written;
+    *frames = stream->written - stream->heard;
+    return S_OK;
+}
+
 const struct backend_ops alsa_backend =
 {
     .name = "alsa",
     .probe = alsa_probe,
     .list_endpoints = alsa_list_endpoints,
+    .stream_open = alsa_stream_open,
+    .stream_close = alsa_stream_close,
+    .stream_start = alsa_stream_start,
+    .stream_stop = alsa_stream_stop,
+    .stream_wait = alsa_stream_wait,
+    .stream_write = alsa_stream_write,
+    .stream_delay = alsa_stream_delay,
 };

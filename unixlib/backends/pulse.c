@@ -1,6 +1,10 @@
 /* The PulseAudio backend (and PipeWire through pipewire-pulse). Only pa_mainloop is used, driven
  * from the calling Wine thread: the threaded main loop's own thread must never call into Wine. */
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <pulse/pulseaudio.h>
 #include <windef.h>
@@ -10,6 +14,7 @@
 #include <ks.h>
 #include <ksmedia.h>
 #include <mmdeviceapi.h>
+#include <audioclient.h>
 #include <wine/debug.h>
 
 #include "backend.h"
@@ -18,6 +23,8 @@ WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
 /* How long a server may take to answer before we treat it as gone. */
 #define PULSE_TIMEOUT_USEC (2 * 1000 * 1000)
+/* The total latency a stream asks for, in periods. */
+#define PULSE_TARGET_PERIODS 3
 
 struct pulse_connection
 {
@@ -57,12 +64,13 @@ static void pulse_disconnect(struct pulse_connection *conn)
     memset(conn, 0, sizeof(*conn));
 }
 
-static BOOL pulse_connect(struct pulse_connection *conn)
+/* Connects as the application called name (PulseAudio's application.name). */
+static BOOL pulse_connect(struct pulse_connection *conn, const char *name)
 {
     memset(conn, 0, sizeof(*conn));
     conn->deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
     if (!(conn->loop = pa_mainloop_new())) return FALSE;
-    if (!(conn->context = pa_context_new(pa_mainloop_get_api(conn->loop), "Wine mmdevapi")))
+    if (!(conn->context = pa_context_new(pa_mainloop_get_api(conn->loop), name)))
         goto fail;
     /* Never spawn a server: a user without one has chosen not to run one. */
     if (pa_context_connect(conn->context, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0)
@@ -98,7 +106,7 @@ static BOOL pulse_probe(void)
 {
     struct pulse_connection conn;
 
-    if (!pulse_connect(&conn)) return FALSE;
+    if (!pulse_connect(&conn, "Wine mmdevapi")) return FALSE;
     pulse_disconnect(&conn);
     return TRUE;
 }
@@ -118,31 +126,42 @@ static void set_sample_format(struct endpoint_format *format, pa_sample_format_t
     }
 }
 
+/* Windows' speakers in the order of their mask bits, which is the order of a frame's channels. */
+static const struct
+{
+    UINT32 speaker;
+    pa_channel_position_t position;
+}
+speakers[] =
+{
+    { SPEAKER_FRONT_LEFT, PA_CHANNEL_POSITION_FRONT_LEFT },
+    { SPEAKER_FRONT_RIGHT, PA_CHANNEL_POSITION_FRONT_RIGHT },
+    { SPEAKER_FRONT_CENTER, PA_CHANNEL_POSITION_FRONT_CENTER },
+    { SPEAKER_LOW_FREQUENCY, PA_CHANNEL_POSITION_LFE },
+    { SPEAKER_BACK_LEFT, PA_CHANNEL_POSITION_REAR_LEFT },
+    { SPEAKER_BACK_RIGHT, PA_CHANNEL_POSITION_REAR_RIGHT },
+    { SPEAKER_FRONT_LEFT_OF_CENTER, PA_CHANNEL_POSITION_FRONT_LEFT_OF_CENTER },
+    { SPEAKER_FRONT_RIGHT_OF_CENTER, PA_CHANNEL_POSITION_FRONT_RIGHT_OF_CENTER },
+    { SPEAKER_BACK_CENTER, PA_CHANNEL_POSITION_REAR_CENTER },
+    { SPEAKER_SIDE_LEFT, PA_CHANNEL_POSITION_SIDE_LEFT },
+    { SPEAKER_SIDE_RIGHT, PA_CHANNEL_POSITION_SIDE_RIGHT },
+    { SPEAKER_TOP_CENTER, PA_CHANNEL_POSITION_TOP_CENTER },
+    { SPEAKER_TOP_FRONT_LEFT, PA_CHANNEL_POSITION_TOP_FRONT_LEFT },
+    { SPEAKER_TOP_FRONT_CENTER, PA_CHANNEL_POSITION_TOP_FRONT_CENTER },
+    { SPEAKER_TOP_FRONT_RIGHT, PA_CHANNEL_POSITION_TOP_FRONT_RIGHT },
+    { SPEAKER_TOP_BACK_LEFT, PA_CHANNEL_POSITION_TOP_REAR_LEFT },
+    { SPEAKER_TOP_BACK_CENTER, PA_CHANNEL_POSITION_TOP_REAR_CENTER },
+    { SPEAKER_TOP_BACK_RIGHT, PA_CHANNEL_POSITION_TOP_REAR_RIGHT },
+};
+
 static UINT32 speaker_of_position(pa_channel_position_t position)
 {
-    switch (position)
-    {
-    case PA_CHANNEL_POSITION_MONO:
-    case PA_CHANNEL_POSITION_FRONT_CENTER: return SPEAKER_FRONT_CENTER;
-    case PA_CHANNEL_POSITION_FRONT_LEFT: return SPEAKER_FRONT_LEFT;
-    case PA_CHANNEL_POSITION_FRONT_RIGHT: return SPEAKER_FRONT_RIGHT;
-    case PA_CHANNEL_POSITION_REAR_CENTER: return SPEAKER_BACK_CENTER;
-    case PA_CHANNEL_POSITION_REAR_LEFT: return SPEAKER_BACK_LEFT;
-    case PA_CHANNEL_POSITION_REAR_RIGHT: return SPEAKER_BACK_RIGHT;
-    case PA_CHANNEL_POSITION_LFE: return SPEAKER_LOW_FREQUENCY;
-    case PA_CHANNEL_POSITION_FRONT_LEFT_OF_CENTER: return SPEAKER_FRONT_LEFT_OF_CENTER;
-    case PA_CHANNEL_POSITION_FRONT_RIGHT_OF_CENTER: return SPEAKER_FRONT_RIGHT_OF_CENTER;
-    case PA_CHANNEL_POSITION_SIDE_LEFT: return SPEAKER_SIDE_LEFT;
-    case PA_CHANNEL_POSITION_SIDE_RIGHT: return SPEAKER_SIDE_RIGHT;
-    case PA_CHANNEL_POSITION_TOP_CENTER: return SPEAKER_TOP_CENTER;
-    case PA_CHANNEL_POSITION_TOP_FRONT_LEFT: return SPEAKER_TOP_FRONT_LEFT;
-    case PA_CHANNEL_POSITION_TOP_FRONT_CENTER: return SPEAKER_TOP_FRONT_CENTER;
-    case PA_CHANNEL_POSITION_TOP_FRONT_RIGHT: return SPEAKER_TOP_FRONT_RIGHT;
-    case PA_CHANNEL_POSITION_TOP_REAR_LEFT: return SPEAKER_TOP_BACK_LEFT;
-    case PA_CHANNEL_POSITION_TOP_REAR_CENTER: return SPEAKER_TOP_BACK_CENTER;
-    case PA_CHANNEL_POSITION_TOP_REAR_RIGHT: return SPEAKER_TOP_BACK_RIGHT;
-    default: return 0;
-    }
+    size_t i;
+
+    if (position == PA_CHANNEL_POSITION_MONO) return SPEAKER_FRONT_CENTER;
+    for (i = 0; i < ARRAY_SIZE(speakers); i++)
+        if (speakers[i].position == position) return speakers[i].speaker;
+    return 0;
 }
 
 /* Windows describes a layout by a mask, one bit a channel; a map that a mask cannot say (aux
@@ -244,7 +263,7 @@ static UINT32 pulse_list_endpoints(enum mmdevapi_flow flow, struct endpoint_info
     UINT32 i;
 
     *default_index = MMDEVAPI_NO_DEFAULT;
-    if (!pulse_connect(&conn)) return 0;
+    if (!pulse_connect(&conn, "Wine mmdevapi")) return 0;
     if (flow == MMDEVAPI_RENDER)
         op = pa_context_get_sink_info_list(conn.context, on_sink, &list);
     else
@@ -260,9 +279,389 @@ static UINT32 pulse_list_endpoints(enum mmdevapi_flow flow, struct endpoint_info
     return list.count;
 }
 
+/* The layout a Windows mask describes, channel by channel: the mask's speakers in bit order, then
+ * aux channels for any the mask leaves without a speaker. A lone channel is mono, which the server
+ * spreads to every speaker rather than to the centre only. */
+static void channel_map_of_mask(UINT32 mask, UINT32 channels, pa_channel_map *map)
+{
+    unsigned int count = 0, i;
+
+    pa_channel_map_init(map);
+    map->channels = channels;
+    if (!mask) mask = endpoint_default_channel_mask(channels);
+    if (channels == 1 && (!mask || mask == SPEAKER_FRONT_CENTER))
+    {
+        map->map[0] = PA_CHANNEL_POSITION_MONO;
+        return;
+    }
+    for (i = 0; i < ARRAY_SIZE(speakers) && count < channels; i++)
+        if (mask & speakers[i].speaker) map->map[count++] = speakers[i].position;
+    for (i = count; i < channels; i++)
+        map->map[i] = PA_CHANNEL_POSITION_AUX0 + (i - count);
+}
+
+enum pulse_stream_state
+{
+    PULSE_STOPPED,      /* corked and flushed; writes fill the queue for the next start */
+    PULSE_FILLING,      /* started, still corked until the queue holds fill_frames */
+    PULSE_PLAYING,      /* uncorked: the server asks for what it plays */
+};
+
+/* One engine thread's stream, with its own connection and main loop: streams share nothing, so
+ * no lock is taken and no thread of libpulse's own runs. */
+struct pulse_stream
+{
+    struct pulse_connection conn;
+    pa_stream *stream;
+    UINT32 rate;
+    UINT32 frame_bytes;
+    UINT32 period_frames;
+    UINT32 fill_frames;     /* queued before uncorking: the server's tlength, whole periods */
+    enum pulse_stream_state state;
+    UINT64 written;         /* frames written since the last stop */
+    UINT64 heard;           /* of those, the most that were reported heard */
+    UINT64 underruns;
+    int wake_fd;            /* the engine's fd, polled beside the server's while in stream_wait */
+    BOOL woken;
+    struct pollfd *fds;
+    unsigned long fds_capacity;
+};
+
+static struct pulse_stream *pulse_stream_from(struct backend_stream *stream)
+{
+    return (struct pulse_stream *)stream;
+}
+
+/* pa_mainloop's poll, with the engine's wake_fd added to the server's descriptors. */
+static int pulse_poll(struct pollfd *fds, unsigned long count, int timeout, void *arg)
+{
+    struct pulse_stream *stream = arg;
+    struct pollfd *all;
+    unsigned long i;
+    int ret;
+
+    if (stream->wake_fd < 0) return poll(fds, count, timeout);
+    if (count + 1 > stream->fds_capacity)
+    {
+        if (!(all = realloc(stream->fds, (count + 1) * sizeof(*all)))) return poll(fds, count, timeout);
+        stream->fds = all;
+        stream->fds_capacity = count + 1;
+    }
+    all = stream->fds;
+    memcpy(all, fds, count * sizeof(*fds));
+    all[count].fd = stream->wake_fd;
+    all[count].events = POLLIN;
+    all[count].revents = 0;
+    ret = poll(all, count + 1, timeout);
+    /* A signal (Wine sends some) is not an error of the loop: it is polled again. */
+    if (ret < 0) return errno == EINTR ? 0 : ret;
+    for (i = 0; i < count; i++) fds[i].revents = all[i].revents;
+    if (all[count].revents)
+    {
+        stream->woken = TRUE;
+        ret--;
+    }
+    return ret;
+}
+
+static BOOL stream_settled(void *arg)
+{
+    pa_stream_state_t state = pa_stream_get_state(arg);
+    return state == PA_STREAM_READY || !PA_STREAM_IS_GOOD(state);
+}
+
+/* FALSE once the server, the connection or the sink is gone: nothing will play again. */
+static BOOL pulse_stream_alive(struct pulse_stream *stream)
+{
+    return pa_context_get_state(stream->conn.context) == PA_CONTEXT_READY
+        && pa_stream_get_state(stream->stream) == PA_STREAM_READY;
+}
+
+/* Runs what is ready without waiting: sends what was written, takes in timing replies. */
+static void pulse_stream_dispatch(struct pulse_stream *stream)
+{
+    pa_mainloop_iterate(stream->conn.loop, 0, NULL);
+}
+
+static void on_underflow(pa_stream *pa_stream, void *arg)
+{
+    struct pulse_stream *stream = arg;
+
+    (void)pa_stream;
+    stream->underruns++;
+    WINE_WARN("underrun %llu on stream %p\n", (unsigned long long)stream->underruns, stream);
+}
+
+static void on_moved(pa_stream *pa_stream, void *arg)
+{
+    WINE_TRACE("stream %p moved to %s\n", arg, pa_stream_get_device_name(pa_stream));
+}
+
+/* Asks for a total latency (queue and sink) of tlength with the server's requests a period apart,
+ * then makes sure that what the server granted covers one period beyond its own request size (a
+ * PipeWire quantum): the engine writes a period at a time, and the server must never run dry
+ * between two of our writes. */
+static BOOL pulse_stream_set_target(struct pulse_stream *stream)
+{
+    const pa_sample_spec *spec = pa_stream_get_sample_spec(stream->stream);
+    const pa_buffer_attr *attr = pa_stream_get_buffer_attr(stream->stream);
+    pa_buffer_attr want;
+    UINT32 tlength, least;
+
+    if (!attr) return FALSE;
+    tlength = attr->tlength / stream->frame_bytes;
+    least = attr->minreq / stream->frame_bytes + stream->period_frames;
+    if (tlength < least)
+    {
+        want = *attr;
+        want.tlength = least * stream->frame_bytes;
+        want.prebuf = (UINT32)-1;
+        stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
+        if (!pulse_complete(&stream->conn, pa_stream_set_buffer_attr(stream->stream, &want, NULL, NULL))
+            || !(attr = pa_stream_get_buffer_attr(stream->stream)))
+            return FALSE;
+        tlength = attr->tlength / stream->frame_bytes;
+    }
+    stream->fill_frames = (tlength + stream->period_frames - 1) / stream->period_frames * stream->period_frames;
+    WINE_TRACE("%s: tlength %u minreq %u prebuf %u frames, fill %u, sink latency %llu us\n",
+               pa_stream_get_device_name(stream->stream), attr->tlength / stream->frame_bytes,
+               attr->minreq / stream->frame_bytes, attr->prebuf / stream->frame_bytes, stream->fill_frames,
+               (unsigned long long)pa_bytes_to_usec(attr->tlength, spec));
+    return TRUE;
+}
+
+static void pulse_stream_close(struct backend_stream *iface)
+{
+    struct pulse_stream *stream = pulse_stream_from(iface);
+
+    if (!stream) return;
+    if (stream->stream)
+    {
+        if (PA_STREAM_IS_GOOD(pa_stream_get_state(stream->stream))) pa_stream_disconnect(stream->stream);
+        pa_stream_unref(stream->stream);
+    }
+    pulse_disconnect(&stream->conn);
+    free(stream->fds);
+    free(stream);
+}
+
+/* The process's name as Wine set it (the Windows program's), for the server's lists. */
+static void process_name(char *name, size_t size)
+{
+    FILE *file = fopen("/proc/self/comm", "r");
+
+    if (!file || !fgets(name, size, file)) endpoint_set_text(name, size, "Wine");
+    name[strcspn(name, "\n")] = 0;
+    if (file) fclose(file);
+}
+
+static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const struct endpoint_format *format,
+                                 UINT32 period_frames, struct backend_stream **out)
+{
+    const pa_stream_flags_t flags = PA_STREAM_START_CORKED | PA_STREAM_INTERPOLATE_TIMING
+        | PA_STREAM_AUTO_TIMING_UPDATE | PA_STREAM_ADJUST_LATENCY;
+    struct pulse_stream *stream;
+    char name[64];
+    pa_sample_spec spec;
+    pa_channel_map map;
+    pa_buffer_attr attr;
+    pa_proplist *props;
+    BOOL ok;
+
+    if (!out) return E_INVALIDARG;
+    *out = NULL;
+    if (!key || !format || flow != MMDEVAPI_RENDER || !format->is_float || format->bits != 32) return E_INVALIDARG;
+    spec.format = PA_SAMPLE_FLOAT32LE;
+    spec.rate = format->rate;
+    spec.channels = format->channels;
+    if (!pa_sample_spec_valid(&spec) || !period_frames || period_frames > spec.rate) return E_INVALIDARG;
+    channel_map_of_mask(format->channel_mask, spec.channels, &map);
+
+    if (!(stream = calloc(1, sizeof(*stream)))) return E_OUTOFMEMORY;
+    stream->rate = spec.rate;
+    stream->frame_bytes = pa_frame_size(&spec);
+    stream->period_frames = period_frames;
+    stream->wake_fd = -1;
+    process_name(name, sizeof(name));
+    if (!pulse_connect(&stream->conn, name))
+    {
+        free(stream);
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    }
+    pa_mainloop_set_poll_func(stream->conn.loop, pulse_poll, stream);
+
+    if (!(props = pa_proplist_new())) goto oom;
+    /* One stream carries the mix of every client of this endpoint in the process, whatever their
+     * categories: no media.role, which would have the server route or duck the whole mix by one
+     * client's kind. application.process.id comes from the connection's properties. */
+    pa_proplist_sets(props, PA_PROP_MEDIA_NAME, "Playback");
+    pa_proplist_sets(props, PA_PROP_APPLICATION_ICON_NAME, "wine");
+    stream->stream = pa_stream_new_with_proplist(stream->conn.context, "Playback", &spec, &map, props);
+    pa_proplist_free(props);
+    if (!stream->stream) goto oom;
+    pa_stream_set_underflow_callback(stream->stream, on_underflow, stream);
+    pa_stream_set_moved_callback(stream->stream, on_moved, stream);
+
+    attr.maxlength = (UINT32)-1;
+    attr.tlength = PULSE_TARGET_PERIODS * period_frames * stream->frame_bytes;
+    attr.prebuf = (UINT32)-1;
+    attr.minreq = period_frames * stream->frame_bytes;
+    attr.fragsize = (UINT32)-1;
+    stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
+    ok = pa_stream_connect_playback(stream->stream, key, &attr, flags, NULL, NULL) >= 0
+        && pulse_run_until(&stream->conn, stream_settled, stream->stream)
+        && pulse_stream_alive(stream) && pulse_stream_set_target(stream);
+    if (!ok)
+    {
+        WINE_WARN("cannot play on %s: %s\n", key, pa_strerror(pa_context_errno(stream->conn.context)));
+        pulse_stream_close((struct backend_stream *)stream);
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    }
+    *out = (struct backend_stream *)stream;
+    return S_OK;
+
+oom:
+    pulse_stream_close((struct backend_stream *)stream);
+    return E_OUTOFMEMORY;
+}
+
+/* Frames the engine may write now. */
+static UINT32 pulse_stream_writable(struct pulse_stream *stream)
+{
+    size_t bytes;
+
+    if (stream->state != PULSE_PLAYING)
+        return stream->written < stream->fill_frames ? stream->fill_frames - stream->written : 0;
+    bytes = pa_stream_writable_size(stream->stream);
+    return bytes == (size_t)-1 ? 0 : bytes / stream->frame_bytes;
+}
+
+/* Uncorks once the queue holds enough to play through the server's scheduling. */
+static void pulse_stream_play_if_filled(struct pulse_stream *stream)
+{
+    pa_operation *op;
+
+    if (stream->state != PULSE_FILLING || stream->written < stream->fill_frames) return;
+    if ((op = pa_stream_cork(stream->stream, 0, NULL, NULL))) pa_operation_unref(op);
+    stream->state = PULSE_PLAYING;
+    pulse_stream_dispatch(stream);
+}
+
+static HRESULT pulse_stream_start(struct backend_stream *iface)
+{
+    struct pulse_stream *stream = pulse_stream_from(iface);
+
+    if (!stream) return E_INVALIDARG;
+    if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if (stream->state == PULSE_STOPPED) stream->state = PULSE_FILLING;
+    pulse_stream_play_if_filled(stream);
+    return S_OK;
+}
+
+static HRESULT pulse_stream_stop(struct backend_stream *iface)
+{
+    struct pulse_stream *stream = pulse_stream_from(iface);
+    pa_operation *op;
+
+    if (!stream) return E_INVALIDARG;
+    if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if ((op = pa_stream_cork(stream->stream, 1, NULL, NULL))) pa_operation_unref(op);
+    /* The flush is answered after the cork: once it is, the server plays nothing of ours. */
+    stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
+    if (!pulse_complete(&stream->conn, pa_stream_flush(stream->stream, NULL, NULL)))
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    stream->state = PULSE_STOPPED;
+    stream->written = stream->heard = 0;
+    return S_OK;
+}
+
+static HRESULT pulse_stream_wait(struct backend_stream *iface, int wake_fd, int timeout_ms, UINT32 *writable)
+{
+    struct pulse_stream *stream = pulse_stream_from(iface);
+    pa_usec_t now, deadline = 0;
+    HRESULT hr = S_OK;
+    UINT32 frames = 0;
+
+    if (writable) *writable = 0;
+    if (!stream || !writable) return E_INVALIDARG;
+    if (timeout_ms >= 0) deadline = pa_rtclock_now() + (pa_usec_t)timeout_ms * 1000;
+    stream->wake_fd = wake_fd;
+    stream->woken = FALSE;
+    for (;;)
+    {
+        if (!pulse_stream_alive(stream))
+        {
+            hr = AUDCLNT_E_DEVICE_INVALIDATED;
+            break;
+        }
+        /* A stopped stream waits for the engine alone, however empty its queue. */
+        if (stream->state != PULSE_STOPPED && (frames = pulse_stream_writable(stream)) >= stream->period_frames)
+            break;
+        if (stream->woken) break;
+        now = pa_rtclock_now();
+        if (timeout_ms >= 0 && now >= deadline) break;
+        if (pa_mainloop_prepare(stream->conn.loop, timeout_ms >= 0 ? (int)(deadline - now) : -1) < 0
+            || pa_mainloop_poll(stream->conn.loop) < 0 || pa_mainloop_dispatch(stream->conn.loop) < 0)
+        {
+            hr = AUDCLNT_E_DEVICE_INVALIDATED;
+            break;
+        }
+    }
+    stream->wake_fd = -1;
+    if (hr == S_OK) *writable = frames;
+    return hr;
+}
+
+static HRESULT pulse_stream_write(struct backend_stream *iface, const float *frames, UINT32 count)
+{
+    struct pulse_stream *stream = pulse_stream_from(iface);
+
+    if (!stream || (!frames && count)) return E_INVALIDARG;
+    if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if (!count) return S_OK;
+    if (count > pulse_stream_writable(stream)) return AUDCLNT_E_BUFFER_TOO_LARGE;
+    if (pa_stream_write(stream->stream, frames, (size_t)count * stream->frame_bytes, NULL, 0, PA_SEEK_RELATIVE) < 0)
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    stream->written += count;
+    pulse_stream_play_if_filled(stream);
+    return S_OK;
+}
+
+/* The server's latency is what is queued, in flight and in the sink, interpolated from its last
+ * timing report by the monotonic clock. What it implies was heard never goes back and never passes
+ * what was written. */
+static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames)
+{
+    struct pulse_stream *stream = pulse_stream_from(iface);
+    UINT64 delay, heard = 0;
+    pa_usec_t latency;
+    int negative;
+
+    if (frames) *frames = 0;
+    if (!stream || !frames) return E_INVALIDARG;
+    pulse_stream_dispatch(stream);
+    if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if (!pa_stream_get_latency(stream->stream, &latency, &negative))
+    {
+        delay = negative ? 0 : (latency * stream->rate + 500000) / 1000000;
+        heard = delay < stream->written ? stream->written - delay : 0;
+    }
+    if (heard > stream->heard) stream->heard = heard;
+    if (stream->heard > stream->written) stream->heard = stream->written;
+    *frames = stream->written - stream->heard;
+    return S_OK;
+}
+
 const struct backend_ops pulse_backend =
 {
     .name = "pulse",
     .probe = pulse_probe,
     .list_endpoints = pulse_list_endpoints,
+    .stream_open = pulse_stream_open,
+    .stream_close = pulse_stream_close,
+    .stream_start = pulse_stream_start,
+    .stream_stop = pulse_stream_stop,
+    .stream_wait = pulse_stream_wait,
+    .stream_write = pulse_stream_write,
+    .stream_delay = pulse_stream_delay,
 };

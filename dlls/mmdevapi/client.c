@@ -1,0 +1,590 @@
+/* IAudioClient, IAudioClient2 and IAudioClient3 in shared mode: a stream's state machine and its
+ * formats. The frames themselves never pass here: render.c writes them into the ring the engine
+ * reads. */
+#include "private.h"
+#include <wingdi.h>
+#include <mmreg.h>
+#include <ks.h>
+#include <ksmedia.h>
+
+WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
+
+#define REFTIMES_PER_SEC 10000000
+
+static const DWORD valid_stream_flags = AUDCLNT_STREAMFLAGS_CROSSPROCESS | AUDCLNT_STREAMFLAGS_LOOPBACK
+    | AUDCLNT_STREAMFLAGS_EVENTCALLBACK | AUDCLNT_STREAMFLAGS_NOPERSIST | AUDCLNT_STREAMFLAGS_RATEADJUST
+    | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY | AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM
+    | AUDCLNT_SESSIONFLAGS_EXPIREWHENUNOWNED | AUDCLNT_SESSIONFLAGS_DISPLAY_HIDE
+    | AUDCLNT_SESSIONFLAGS_DISPLAY_HIDEWHENEXPIRED;
+
+static inline struct audio_client *impl_from_IAudioClient3(IAudioClient3 *iface)
+{
+    return CONTAINING_RECORD(iface, struct audio_client, IAudioClient3_iface);
+}
+
+static UINT32 popcount(UINT32 mask)
+{
+    UINT32 count = 0;
+
+    for (; mask; mask &= mask - 1) count++;
+    return count;
+}
+
+/* The program's format in the terms the engine converts from; FALSE if the engine cannot. */
+static BOOL parse_format(const WAVEFORMATEX *wfx, struct endpoint_format *pcm)
+{
+    const WAVEFORMATEXTENSIBLE *ext = (const WAVEFORMATEXTENSIBLE *)wfx;
+
+    memset(pcm, 0, sizeof(*pcm));
+    if (!wfx->nChannels || wfx->nChannels > MMDEVAPI_MAX_CHANNELS || wfx->nSamplesPerSec < 1000
+        || wfx->nSamplesPerSec > 768000 || !wfx->wBitsPerSample || wfx->wBitsPerSample % 8
+        || wfx->nBlockAlign != wfx->nChannels * wfx->wBitsPerSample / 8)
+        return FALSE;
+    pcm->rate = wfx->nSamplesPerSec;
+    pcm->channels = wfx->nChannels;
+    pcm->bits = pcm->valid_bits = wfx->wBitsPerSample;
+
+    switch (wfx->wFormatTag)
+    {
+    case WAVE_FORMAT_PCM:
+        break;
+    case WAVE_FORMAT_IEEE_FLOAT:
+        pcm->is_float = TRUE;
+        break;
+    case WAVE_FORMAT_EXTENSIBLE:
+        if (wfx->cbSize < sizeof(WAVEFORMATEXTENSIBLE) - sizeof(WAVEFORMATEX)) return FALSE;
+        if (IsEqualGUID(&ext->SubFormat, &KSDATAFORMAT_SUBTYPE_IEEE_FLOAT)) pcm->is_float = TRUE;
+        else if (!IsEqualGUID(&ext->SubFormat, &KSDATAFORMAT_SUBTYPE_PCM)) return FALSE;
+        pcm->valid_bits = ext->Samples.wValidBitsPerSample;
+        if (!pcm->valid_bits || pcm->valid_bits > pcm->bits) return FALSE;
+        /* A mask that does not name one speaker a channel says nothing: the usual layout applies. */
+        if (popcount(ext->dwChannelMask) == wfx->nChannels) pcm->channel_mask = ext->dwChannelMask;
+        break;
+    default:
+        return FALSE;
+    }
+    if (pcm->is_float) return pcm->bits == 32 && pcm->valid_bits == 32;
+    return pcm->bits <= 32;
+}
+
+static void mix_format(const struct mmdevice *device, WAVEFORMATEXTENSIBLE *wfx)
+{
+    memset(wfx, 0, sizeof(*wfx));
+    wfx->Format.wFormatTag = WAVE_FORMAT_EXTENSIBLE;
+    wfx->Format.nChannels = device->format.channels;
+    wfx->Format.nSamplesPerSec = device->format.rate;
+    wfx->Format.wBitsPerSample = 32;
+    wfx->Format.nBlockAlign = wfx->Format.nChannels * 4;
+    wfx->Format.nAvgBytesPerSec = wfx->Format.nBlockAlign * wfx->Format.nSamplesPerSec;
+    wfx->Format.cbSize = sizeof(*wfx) - sizeof(wfx->Format);
+    wfx->Samples.wValidBitsPerSample = 32;
+    wfx->dwChannelMask = device->format.channel_mask;
+    wfx->SubFormat = KSDATAFORMAT_SUBTYPE_IEEE_FLOAT;
+}
+
+/* Shared mode plays what the mix takes; other rates and channel counts need AUTOCONVERTPCM. */
+static HRESULT check_shared_format(const struct mmdevice *device, const WAVEFORMATEX *wfx, DWORD flags,
+                                   struct endpoint_format *pcm)
+{
+    if (!parse_format(wfx, pcm)) return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    if ((pcm->rate != device->format.rate || pcm->channels != device->format.channels)
+        && !(flags & AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM))
+        return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    return S_OK;
+}
+
+static UINT32 frames_of_duration(REFERENCE_TIME duration, UINT32 rate)
+{
+    return (UINT32)(((UINT64)duration * rate + REFTIMES_PER_SEC - 1) / REFTIMES_PER_SEC);
+}
+
+static HRESULT WINAPI client_QueryInterface(IAudioClient3 *iface, REFIID riid, void **out)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+
+    TRACE("(%p)->(%s, %p)\n", client, debugstr_guid(riid), out);
+    if (!out) return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IAudioClient)
+        || IsEqualIID(riid, &IID_IAudioClient2) || IsEqualIID(riid, &IID_IAudioClient3))
+        *out = &client->IAudioClient3_iface;
+    /* The one service Windows also hands out through QueryInterface. */
+    else if (IsEqualIID(riid, &IID_IAudioClockAdjustment))
+        *out = &client->IAudioClockAdjustment_iface;
+    else
+    {
+        *out = NULL;
+        return E_NOINTERFACE;
+    }
+    audio_client_addref(client);
+    return S_OK;
+}
+
+void audio_client_addref(struct audio_client *client)
+{
+    InterlockedIncrement(&client->ref);
+}
+
+ULONG audio_client_release(struct audio_client *client)
+{
+    ULONG ref = InterlockedDecrement(&client->ref);
+    struct stream_params params;
+
+    if (ref) return ref;
+    if (client->stream)
+    {
+        params.stream = client->stream;
+        wine_unix_call(unix_stream_release, &params);
+    }
+    free(client->staging);
+    free(client);
+    return 0;
+}
+
+static ULONG WINAPI client_AddRef(IAudioClient3 *iface)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    ULONG ref = InterlockedIncrement(&client->ref);
+
+    TRACE("(%p) ref %lu\n", client, ref);
+    return ref;
+}
+
+static ULONG WINAPI client_Release(IAudioClient3 *iface)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    ULONG ref = audio_client_release(client);
+
+    TRACE("(%p) ref %lu\n", client, ref);
+    return ref;
+}
+
+static BOOL is_initialized(struct audio_client *client)
+{
+    return ReadAcquire(&client->initialized);
+}
+
+/* Everything Initialize and InitializeSharedAudioStream share, with the lock held. */
+static HRESULT initialize_stream(struct audio_client *client, DWORD flags, UINT32 buffer_frames,
+                                 const WAVEFORMATEX *wfx, const struct endpoint_format *pcm)
+{
+    struct stream_create_params params = { .format = *pcm, .buffer_frames = buffer_frames };
+    UINT32 engine_period, min_period;
+    HRESULT hr;
+
+    if (FAILED(hr = device_engine(client->device, &params.engine, &engine_period, &min_period))) return hr;
+    client->period_frames = (UINT32)(((UINT64)engine_period * pcm->rate + client->device->format.rate - 1)
+                                     / client->device->format.rate);
+    /* Room for the engine to take a period while the program writes the next. */
+    if (params.buffer_frames < 2 * client->period_frames) params.buffer_frames = 2 * client->period_frames;
+    if (flags & AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM) params.flags |= MMDEVAPI_STREAM_AUTOCONVERT;
+    if (flags & AUDCLNT_STREAMFLAGS_RATEADJUST) params.flags |= MMDEVAPI_STREAM_RATEADJUST;
+
+    client->frame_bytes = pcm->channels * pcm->bits / 8;
+    if (!(client->staging = malloc((size_t)params.buffer_frames * client->frame_bytes))) return E_OUTOFMEMORY;
+    if (wine_unix_call(unix_stream_create, &params) || FAILED(params.result))
+    {
+        free(client->staging);
+        client->staging = NULL;
+        return FAILED(params.result) ? params.result : E_FAIL;
+    }
+    client->flags = flags;
+    client->pcm = *pcm;
+    memset(&client->format, 0, sizeof(client->format));
+    memcpy(&client->format, wfx, wfx->wFormatTag == WAVE_FORMAT_EXTENSIBLE ? sizeof(WAVEFORMATEXTENSIBLE)
+                                                                           : sizeof(WAVEFORMATEX));
+    client->format.Format.cbSize = wfx->wFormatTag == WAVE_FORMAT_EXTENSIBLE ? wfx->cbSize : 0;
+    client->buffer_frames = params.buffer_frames;
+    client->stream = params.stream;
+    client->shared = params.shared;
+    WriteRelease(&client->initialized, TRUE);
+    return S_OK;
+}
+
+static HRESULT WINAPI client_Initialize(IAudioClient3 *iface, AUDCLNT_SHAREMODE mode, DWORD flags,
+                                        REFERENCE_TIME duration, REFERENCE_TIME period, const WAVEFORMATEX *wfx,
+                                        const GUID *session)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    struct endpoint_format pcm;
+    HRESULT hr;
+
+    TRACE("(%p)->(%u, %#lx, %s, %s, %p, %s)\n", client, mode, flags, wine_dbgstr_longlong(duration),
+          wine_dbgstr_longlong(period), wfx, debugstr_guid(session));
+    if (!wfx) return E_POINTER;
+    if (mode != AUDCLNT_SHAREMODE_SHARED && mode != AUDCLNT_SHAREMODE_EXCLUSIVE) return E_INVALIDARG;
+    if (flags & ~valid_stream_flags) return E_INVALIDARG;
+    if (duration < 0 || period < 0) return E_INVALIDARG;
+
+    AcquireSRWLockExclusive(&client->lock);
+    if (is_initialized(client)) hr = AUDCLNT_E_ALREADY_INITIALIZED;
+    else if (mode == AUDCLNT_SHAREMODE_EXCLUSIVE)
+    {
+        FIXME("exclusive mode is not implemented yet\n");
+        hr = AUDCLNT_E_EXCLUSIVE_MODE_NOT_ALLOWED;
+    }
+    else if (flags & AUDCLNT_STREAMFLAGS_LOOPBACK)
+    {
+        FIXME("loopback capture is not implemented yet\n");
+        hr = AUDCLNT_E_WRONG_ENDPOINT_TYPE;
+    }
+    else if (SUCCEEDED(hr = check_shared_format(client->device, wfx, flags, &pcm)))
+        hr = initialize_stream(client, flags, frames_of_duration(duration, pcm.rate), wfx, &pcm);
+    ReleaseSRWLockExclusive(&client->lock);
+    return hr;
+}
+
+static HRESULT WINAPI client_GetBufferSize(IAudioClient3 *iface, UINT32 *frames)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+
+    TRACE("(%p)->(%p)\n", client, frames);
+    if (!frames) return E_POINTER;
+    if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
+    *frames = client->buffer_frames;
+    return S_OK;
+}
+
+static HRESULT WINAPI client_GetStreamLatency(IAudioClient3 *iface, REFERENCE_TIME *latency)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+
+    TRACE("(%p)->(%p)\n", client, latency);
+    if (!latency) return E_POINTER;
+    if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
+    /* A period mixed ahead and a period queued at the device. */
+    *latency = 2 * (REFERENCE_TIME)client->period_frames * REFTIMES_PER_SEC / client->pcm.rate;
+    return S_OK;
+}
+
+static HRESULT WINAPI client_GetCurrentPadding(IAudioClient3 *iface, UINT32 *padding)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    UINT64 written, read;
+
+    TRACE("(%p)->(%p)\n", client, padding);
+    if (!padding) return E_POINTER;
+    if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
+    written = __atomic_load_n(&client->shared->write_frames, __ATOMIC_RELAXED);
+    read = __atomic_load_n(&client->shared->read_frames, __ATOMIC_ACQUIRE);
+    *padding = written - read;
+    return S_OK;
+}
+
+static HRESULT WINAPI client_IsFormatSupported(IAudioClient3 *iface, AUDCLNT_SHAREMODE mode, const WAVEFORMATEX *wfx,
+                                               WAVEFORMATEX **closest)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    struct endpoint_format pcm;
+    WAVEFORMATEXTENSIBLE *mix;
+
+    TRACE("(%p)->(%u, %p, %p)\n", client, mode, wfx, closest);
+    if (!wfx || (mode == AUDCLNT_SHAREMODE_SHARED && !closest)) return E_POINTER;
+    if (closest) *closest = NULL;
+    if (mode != AUDCLNT_SHAREMODE_SHARED && mode != AUDCLNT_SHAREMODE_EXCLUSIVE) return E_INVALIDARG;
+    if (!parse_format(wfx, &pcm)) return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    if (mode == AUDCLNT_SHAREMODE_EXCLUSIVE) return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    if (pcm.rate == client->device->format.rate && pcm.channels == client->device->format.channels) return S_OK;
+    /* The engine could convert it, but only when asked to: offer the mix format instead. */
+    if (!(mix = CoTaskMemAlloc(sizeof(*mix)))) return E_OUTOFMEMORY;
+    mix_format(client->device, mix);
+    *closest = &mix->Format;
+    return S_FALSE;
+}
+
+static HRESULT WINAPI client_GetMixFormat(IAudioClient3 *iface, WAVEFORMATEX **wfx)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    WAVEFORMATEXTENSIBLE *mix;
+
+    TRACE("(%p)->(%p)\n", client, wfx);
+    if (!wfx) return E_POINTER;
+    if (!(mix = CoTaskMemAlloc(sizeof(*mix))))
+    {
+        *wfx = NULL;
+        return E_OUTOFMEMORY;
+    }
+    mix_format(client->device, mix);
+    *wfx = &mix->Format;
+    return S_OK;
+}
+
+static HRESULT WINAPI client_GetDevicePeriod(IAudioClient3 *iface, REFERENCE_TIME *default_period,
+                                             REFERENCE_TIME *min_period)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    UINT32 period, min_frames;
+    UINT64 engine;
+    HRESULT hr;
+
+    TRACE("(%p)->(%p, %p)\n", client, default_period, min_period);
+    if (!default_period && !min_period) return E_POINTER;
+    if (FAILED(hr = device_engine(client->device, &engine, &period, &min_frames))) return hr;
+    if (default_period) *default_period = (REFERENCE_TIME)period * REFTIMES_PER_SEC / client->device->format.rate;
+    if (min_period) *min_period = (REFERENCE_TIME)min_frames * REFTIMES_PER_SEC / client->device->format.rate;
+    return S_OK;
+}
+
+/* The calls that only change where a stream stands: start, stop, reset. */
+static HRESULT stream_call(struct audio_client *client, enum mmdevapi_unix_call code)
+{
+    struct stream_params params = { .stream = client->stream };
+
+    if (wine_unix_call(code, &params)) return E_FAIL;
+    return params.result;
+}
+
+static HRESULT WINAPI client_Start(IAudioClient3 *iface)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    HRESULT hr;
+
+    TRACE("(%p)\n", client);
+    if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
+    AcquireSRWLockExclusive(&client->lock);
+    if ((client->flags & AUDCLNT_STREAMFLAGS_EVENTCALLBACK) && !client->event) hr = AUDCLNT_E_EVENTHANDLE_NOT_SET;
+    else if (client->started) hr = AUDCLNT_E_NOT_STOPPED;
+    else if (SUCCEEDED(hr = stream_call(client, unix_stream_start))) client->started = TRUE;
+    ReleaseSRWLockExclusive(&client->lock);
+    return hr;
+}
+
+static HRESULT WINAPI client_Stop(IAudioClient3 *iface)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    HRESULT hr;
+
+    TRACE("(%p)\n", client);
+    if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
+    AcquireSRWLockExclusive(&client->lock);
+    if (!client->started) hr = S_FALSE;
+    else if (SUCCEEDED(hr = stream_call(client, unix_stream_stop))) client->started = FALSE;
+    ReleaseSRWLockExclusive(&client->lock);
+    return hr;
+}
+
+static HRESULT WINAPI client_Reset(IAudioClient3 *iface)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    HRESULT hr;
+
+    TRACE("(%p)\n", client);
+    if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
+    AcquireSRWLockExclusive(&client->lock);
+    if (client->started) hr = AUDCLNT_E_NOT_STOPPED;
+    else if (ReadAcquire(&client->pending)) hr = AUDCLNT_E_BUFFER_OPERATION_PENDING;
+    else if (SUCCEEDED(hr = stream_call(client, unix_stream_reset)))
+        __atomic_store_n(&client->clock_last, 0, __ATOMIC_RELAXED);
+    ReleaseSRWLockExclusive(&client->lock);
+    return hr;
+}
+
+static HRESULT WINAPI client_SetEventHandle(IAudioClient3 *iface, HANDLE event)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    struct stream_set_event_params params;
+    HANDLE duplicate;
+    HRESULT hr;
+
+    TRACE("(%p)->(%p)\n", client, event);
+    if (!event) return E_INVALIDARG;
+    if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
+    if (!(client->flags & AUDCLNT_STREAMFLAGS_EVENTCALLBACK)) return AUDCLNT_E_EVENTHANDLE_NOT_EXPECTED;
+
+    AcquireSRWLockExclusive(&client->lock);
+    /* Windows 10 takes one event a stream. */
+    if (client->event) hr = E_UNEXPECTED;
+    /* Our own handle: the program may close its own while the stream still signals it. */
+    else if (!DuplicateHandle(GetCurrentProcess(), event, GetCurrentProcess(), &duplicate, EVENT_MODIFY_STATE,
+                              FALSE, 0))
+        hr = E_INVALIDARG;
+    else
+    {
+        params.stream = client->stream;
+        params.event = (UINT_PTR)duplicate;
+        if (wine_unix_call(unix_stream_set_event, &params)) params.result = E_FAIL;
+        /* The engine owns the duplicate now; ours only says that an event is set. */
+        if (SUCCEEDED(hr = params.result)) client->event = duplicate;
+        else CloseHandle(duplicate);
+    }
+    ReleaseSRWLockExclusive(&client->lock);
+    return hr;
+}
+
+static HRESULT WINAPI client_GetService(IAudioClient3 *iface, REFIID riid, void **out)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+
+    TRACE("(%p)->(%s, %p)\n", client, debugstr_guid(riid), out);
+    if (!out) return E_POINTER;
+    *out = NULL;
+    if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
+
+    if (IsEqualIID(riid, &IID_IAudioRenderClient))
+    {
+        if (client->device->flow != eRender) return AUDCLNT_E_WRONG_ENDPOINT_TYPE;
+        *out = &client->IAudioRenderClient_iface;
+    }
+    else if (IsEqualIID(riid, &IID_IAudioCaptureClient))
+        return AUDCLNT_E_WRONG_ENDPOINT_TYPE;
+    else if (IsEqualIID(riid, &IID_IAudioClock))
+        *out = &client->IAudioClock_iface;
+    else if (IsEqualIID(riid, &IID_IAudioClockAdjustment))
+    {
+        if (!(client->flags & AUDCLNT_STREAMFLAGS_RATEADJUST)) return E_INVALIDARG;
+        *out = &client->IAudioClockAdjustment_iface;
+    }
+    else if (IsEqualIID(riid, &IID_IAudioStreamVolume))
+        *out = &client->IAudioStreamVolume_iface;
+    else
+    {
+        FIXME("service %s not implemented yet\n", debugstr_guid(riid));
+        return E_NOINTERFACE;
+    }
+    audio_client_addref(client);
+    return S_OK;
+}
+
+static HRESULT WINAPI client_IsOffloadCapable(IAudioClient3 *iface, AUDIO_STREAM_CATEGORY category, BOOL *capable)
+{
+    TRACE("(%p)->(%u, %p)\n", iface, category, capable);
+    if (!capable) return E_INVALIDARG;
+    *capable = FALSE;    /* there is no hardware offload under Wine */
+    return S_OK;
+}
+
+static HRESULT WINAPI client_SetClientProperties(IAudioClient3 *iface, const AudioClientProperties *props)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+
+    TRACE("(%p)->(%p)\n", client, props);
+    if (!props) return E_POINTER;
+    if (props->cbSize != sizeof(*props) && props->cbSize != offsetof(AudioClientProperties, Options))
+        return E_INVALIDARG;
+    if (is_initialized(client)) return AUDCLNT_E_ALREADY_INITIALIZED;
+    if (props->bIsOffload) return AUDCLNT_E_ENDPOINT_OFFLOAD_NOT_CAPABLE;
+    TRACE("category %u, options %#x\n", props->eCategory,
+          props->cbSize == sizeof(*props) ? (unsigned int)props->Options : 0);
+    return S_OK;
+}
+
+static HRESULT WINAPI client_GetBufferSizeLimits(IAudioClient3 *iface, const WAVEFORMATEX *wfx, BOOL event_driven,
+                                                 REFERENCE_TIME *min_duration, REFERENCE_TIME *max_duration)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+
+    TRACE("(%p)->(%p, %d, %p, %p)\n", client, wfx, event_driven, min_duration, max_duration);
+    if (!wfx || !min_duration || !max_duration) return E_POINTER;
+    /* Windows answers only for streams offloaded to hardware, which do not exist here. */
+    return AUDCLNT_E_OFFLOAD_MODE_ONLY;
+}
+
+static HRESULT WINAPI client_GetSharedModeEnginePeriod(IAudioClient3 *iface, const WAVEFORMATEX *wfx,
+                                                       UINT32 *default_period, UINT32 *fundamental,
+                                                       UINT32 *min_period, UINT32 *max_period)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    UINT32 period, min_frames;
+    struct endpoint_format pcm;
+    UINT64 engine;
+    HRESULT hr;
+
+    TRACE("(%p)->(%p, %p, %p, %p, %p)\n", client, wfx, default_period, fundamental, min_period, max_period);
+    if (!wfx || !default_period || !fundamental || !min_period || !max_period) return E_POINTER;
+    if (FAILED(hr = check_shared_format(client->device, wfx, 0, &pcm))) return hr;
+    if (FAILED(hr = device_engine(client->device, &engine, &period, &min_frames))) return hr;
+    /* The engine runs whole multiples of its smallest period, up to its default. */
+    *default_period = *max_period = period;
+    *fundamental = *min_period = min_frames;
+    return S_OK;
+}
+
+static HRESULT WINAPI client_GetCurrentSharedModeEnginePeriod(IAudioClient3 *iface, WAVEFORMATEX **wfx,
+                                                              UINT32 *period)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    UINT32 engine_period, min_frames;
+    WAVEFORMATEXTENSIBLE *mix;
+    UINT64 engine;
+    HRESULT hr;
+
+    TRACE("(%p)->(%p, %p)\n", client, wfx, period);
+    if (!wfx || !period) return E_POINTER;
+    *wfx = NULL;
+    if (FAILED(hr = device_engine(client->device, &engine, &engine_period, &min_frames))) return hr;
+    if (!(mix = CoTaskMemAlloc(sizeof(*mix)))) return E_OUTOFMEMORY;
+    mix_format(client->device, mix);
+    *wfx = &mix->Format;
+    *period = engine_period;
+    return S_OK;
+}
+
+static HRESULT WINAPI client_InitializeSharedAudioStream(IAudioClient3 *iface, DWORD flags, UINT32 period,
+                                                         const WAVEFORMATEX *wfx, const GUID *session)
+{
+    struct audio_client *client = impl_from_IAudioClient3(iface);
+    UINT32 engine_period, min_frames;
+    struct endpoint_format pcm;
+    UINT64 engine;
+    HRESULT hr;
+
+    TRACE("(%p)->(%#lx, %u, %p, %s)\n", client, flags, period, wfx, debugstr_guid(session));
+    if (!wfx) return E_POINTER;
+    if (flags & ~valid_stream_flags) return E_INVALIDARG;
+
+    AcquireSRWLockExclusive(&client->lock);
+    if (is_initialized(client)) hr = AUDCLNT_E_ALREADY_INITIALIZED;
+    else if (SUCCEEDED(hr = check_shared_format(client->device, wfx, flags, &pcm))
+             && SUCCEEDED(hr = device_engine(client->device, &engine, &engine_period, &min_frames)))
+    {
+        if (period < min_frames || period > engine_period || period % min_frames)
+            hr = AUDCLNT_E_INVALID_DEVICE_PERIOD;
+        else hr = initialize_stream(client, flags, 0, wfx, &pcm);
+    }
+    ReleaseSRWLockExclusive(&client->lock);
+    return hr;
+}
+
+static const IAudioClient3Vtbl client_vtbl =
+{
+    client_QueryInterface,
+    client_AddRef,
+    client_Release,
+    client_Initialize,
+    client_GetBufferSize,
+    client_GetStreamLatency,
+    client_GetCurrentPadding,
+    client_IsFormatSupported,
+    client_GetMixFormat,
+    client_GetDevicePeriod,
+    client_Start,
+    client_Stop,
+    client_Reset,
+    client_SetEventHandle,
+    client_GetService,
+    client_IsOffloadCapable,
+    client_SetClientProperties,
+    client_GetBufferSizeLimits,
+    client_GetSharedModeEnginePeriod,
+    client_GetCurrentSharedModeEnginePeriod,
+    client_InitializeSharedAudioStream,
+};
+
+HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out)
+{
+    struct audio_client *client;
+    HRESULT hr;
+
+    if (!(client = calloc(1, sizeof(*client)))) return E_OUTOFMEMORY;
+    client->IAudioClient3_iface.lpVtbl = &client_vtbl;
+    client->IAudioRenderClient_iface.lpVtbl = &render_client_vtbl;
+    client->IAudioClock_iface.lpVtbl = &clock_vtbl;
+    client->IAudioClock2_iface.lpVtbl = &clock2_vtbl;
+    client->IAudioClockAdjustment_iface.lpVtbl = &clock_adjustment_vtbl;
+    client->IAudioStreamVolume_iface.lpVtbl = &stream_volume_vtbl;
+    client->ref = 1;
+    client->device = device;
+    InitializeSRWLock(&client->lock);
+    hr = IAudioClient3_QueryInterface(&client->IAudioClient3_iface, riid, out);
+    audio_client_release(client);
+    return hr;
+}

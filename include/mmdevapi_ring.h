@@ -1,0 +1,41 @@
+/* The memory a stream's two halves share: the ring of frames and what the hot path reads. The
+ * PE side writes frames and write_frames (render); the engine reads them and owns read_frames and
+ * the clock. Each side publishes with release stores and reads with acquire loads. The engine
+ * trusts nothing here: it keeps its own copy of every size and clamps the indices it reads. */
+#ifndef MMDEVAPI_RING_H
+#define MMDEVAPI_RING_H
+
+#include <windef.h>
+
+#define MMDEVAPI_MAX_CHANNELS 18      /* one a SPEAKER_* position */
+
+struct stream_shared
+{
+    /* Frames the program has released since the stream was made (render), 64-bit: never wraps. */
+    UINT64 write_frames __attribute__((aligned(64)));
+    /* Frames the engine has taken from the ring. */
+    UINT64 read_frames __attribute__((aligned(64)));
+
+    /* What the listener has heard, as a seqlock: seq is odd while the engine writes. */
+    struct
+    {
+        UINT32 seq;
+        UINT32 running;               /* position advances between updates at `rate` */
+        UINT64 position;              /* stream frames heard since the last reset */
+        UINT64 limit;                 /* stream frames handed to the device: position never passes it */
+        UINT64 qpc;                   /* QueryPerformanceCounter when position was true */
+        UINT64 rate;                  /* stream frames a second while running */
+    } clock __attribute__((aligned(64)));
+
+    /* Gains the engine applies, written by the PE side: channel volumes (IAudioStreamVolume) and
+     * the session's volume and mute folded into one factor. */
+    float volumes[MMDEVAPI_MAX_CHANNELS] __attribute__((aligned(64)));
+    float session_volume;
+
+    /* Written once by the engine before the PE side sees the stream. */
+    UINT32 buffer_frames;
+    UINT32 frame_bytes;
+    BYTE data[] __attribute__((aligned(64)));
+};
+
+#endif

@@ -1,0 +1,563 @@
+/* The engine thread and its streams. The thread is a Wine thread (created on the PE side) living
+ * in unix_engine_run; it alone talks to the backend stream. Control calls from other threads take
+ * the engine's lock for a moment and wake the thread through an eventfd; the thread takes the same
+ * lock once a period, so it is never contended for long. Nothing is allocated while mixing. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <ntstatus.h>
+#define WIN32_NO_STATUS
+#include <windef.h>
+#include <winbase.h>
+#include <winternl.h>
+#include <winerror.h>
+#include <audioclient.h>
+#include <wine/debug.h>
+
+#include "engine.h"
+#include "convert.h"
+#include "channels.h"
+#include "resample.h"
+#include "mix.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
+
+#define ENGINE_MAX_STREAMS 256
+/* Periods of history kept to map device frames back to stream frames: more than a device ever
+ * holds queued. */
+#define POSITION_MARKS 64
+
+/* Which stream frames went into which device frames, one mark a period. */
+struct position_mark
+{
+    UINT64 device_start;      /* first device frame of the period */
+    UINT64 stream_start;      /* stream frames taken before it */
+    UINT32 device_frames;     /* device frames that carry the stream's audio (the rest: silence) */
+    UINT32 stream_frames;     /* stream frames they came from */
+};
+
+struct engine_stream
+{
+    struct engine *engine;
+    struct stream_shared *shared;
+    SIZE_T shared_size;
+    struct endpoint_format format;
+    UINT32 flags;
+    UINT32 buffer_frames;     /* our own copies: the shared memory is the program's to scribble on */
+    UINT32 frame_bytes;
+    UINT32 rate;              /* input rate now (IAudioClockAdjustment may change it) */
+    HANDLE event;
+    BOOL started;
+
+    UINT64 read_frames;       /* ring index, as published */
+    UINT64 consumed;          /* stream frames taken since the last reset: the clock's unit */
+    UINT64 heard;             /* what the clock last said */
+    struct position_mark marks[POSITION_MARKS];
+    UINT32 mark_count, mark_next;
+
+    convert_to_float_func to_float;
+    struct channels_matrix matrix;
+    struct resample *resampler;
+    UINT32 in_max_frames;     /* most input frames one period can need */
+    float *in_buffer;         /* converted input, stream channels */
+    float *out_buffer;        /* resampled, stream channels, one period */
+};
+
+struct engine
+{
+    pthread_mutex_t lock;
+    const struct backend_ops *backend;
+    char key[MMDEVAPI_DEVICE_KEY_MAX];
+    enum mmdevapi_flow flow;
+    struct endpoint_format format;
+    UINT32 period_frames;
+    int wake_fd;
+
+    struct engine_stream *streams[ENGINE_MAX_STREAMS];
+    UINT32 stream_count;
+
+    struct backend_stream *output;
+    BOOL playing;
+    UINT64 written;           /* device frames written since the engine began */
+    UINT64 heard;             /* device frames heard */
+    float *mix;               /* one period, device channels */
+};
+
+static void engine_wake(struct engine *engine)
+{
+    UINT64 one = 1;
+
+    if (write(engine->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        WINE_WARN("cannot wake the engine: %s\n", strerror(errno));
+}
+
+static void engine_drain_wake(struct engine *engine)
+{
+    UINT64 count;
+
+    while (read(engine->wake_fd, &count, sizeof(count)) > 0) ;
+}
+
+HRESULT engine_create(const struct backend_ops *backend, const char *key, enum mmdevapi_flow flow,
+                      const struct endpoint_format *format, struct engine **out)
+{
+    struct engine *engine;
+
+    if (flow != MMDEVAPI_RENDER)
+    {
+        WINE_FIXME("capture engines are not implemented yet\n");
+        return E_NOTIMPL;
+    }
+    if (!(engine = calloc(1, sizeof(*engine)))) return E_OUTOFMEMORY;
+    pthread_mutex_init(&engine->lock, NULL);
+    engine->backend = backend;
+    endpoint_set_text(engine->key, sizeof(engine->key), key);
+    engine->flow = flow;
+    engine->format = *format;
+    engine->format.bits = engine->format.valid_bits = 32;
+    engine->format.is_float = TRUE;
+    /* Windows' default: 10 ms. */
+    engine->period_frames = format->rate / 100;
+    if ((engine->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0
+        || !(engine->mix = calloc((size_t)engine->period_frames * format->channels, sizeof(float))))
+    {
+        if (engine->wake_fd >= 0) close(engine->wake_fd);
+        free(engine);
+        return E_OUTOFMEMORY;
+    }
+    *out = engine;
+    return S_OK;
+}
+
+UINT32 engine_period_frames(const struct engine *engine)
+{
+    return engine->period_frames;
+}
+
+UINT32 engine_min_period_frames(const struct engine *engine)
+{
+    /* Smaller periods need the engine to change its period while streams play: not yet. */
+    return engine->period_frames;
+}
+
+static UINT64 qpc_now(void)
+{
+    LARGE_INTEGER counter, frequency;
+
+    NtQueryPerformanceCounter(&counter, &frequency);
+    return counter.QuadPart;
+}
+
+/* Stream frames behind a device position, from the marks. */
+static UINT64 stream_frames_at(const struct engine_stream *stream, UINT64 device)
+{
+    const struct position_mark *mark;
+    UINT32 i, index;
+    UINT64 offset;
+
+    if (!stream->mark_count) return stream->heard;
+    for (i = 0; i < stream->mark_count; i++)
+    {
+        /* Newest first. */
+        index = (stream->mark_next + POSITION_MARKS - 1 - i) % POSITION_MARKS;
+        mark = &stream->marks[index];
+        if (device < mark->device_start) continue;
+        offset = min(device - mark->device_start, (UINT64)mark->device_frames);
+        if (!mark->device_frames) return mark->stream_start;
+        return mark->stream_start + offset * mark->stream_frames / mark->device_frames;
+    }
+    /* Older than anything kept: the oldest mark's start. */
+    index = (stream->mark_next + POSITION_MARKS - stream->mark_count) % POSITION_MARKS;
+    return stream->marks[index].stream_start;
+}
+
+static void publish_clock(struct engine_stream *stream, UINT64 qpc, BOOL running)
+{
+    struct stream_shared *shared = stream->shared;
+    UINT32 seq = shared->clock.seq;
+
+    __atomic_store_n(&shared->clock.seq, seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    shared->clock.running = running;
+    shared->clock.position = stream->heard;
+    shared->clock.limit = stream->consumed;
+    shared->clock.qpc = qpc;
+    shared->clock.rate = stream->rate;
+    __atomic_store_n(&shared->clock.seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+/* The device's clock: what it has played, measured now; then each stream's. Called with the lock. */
+static void update_clocks(struct engine *engine)
+{
+    UINT64 delay = 0, heard, qpc;
+    struct engine_stream *stream;
+    UINT32 i;
+
+    if (engine->playing && SUCCEEDED(engine->backend->stream_delay(engine->output, &delay)))
+    {
+        heard = engine->written - min(delay, engine->written);
+        if (heard > engine->heard) engine->heard = heard;
+    }
+    qpc = qpc_now();
+    for (i = 0; i < engine->stream_count; i++)
+    {
+        stream = engine->streams[i];
+        if (!stream->started) continue;
+        heard = stream_frames_at(stream, engine->heard);
+        if (heard > stream->heard) stream->heard = min(heard, stream->consumed);
+        publish_clock(stream, qpc, engine->playing);
+    }
+}
+
+static void add_mark(struct engine_stream *stream, UINT64 device_start, UINT32 device_frames, UINT32 stream_frames)
+{
+    struct position_mark *mark = &stream->marks[stream->mark_next];
+
+    mark->device_start = device_start;
+    mark->stream_start = stream->consumed;
+    mark->device_frames = device_frames;
+    mark->stream_frames = stream_frames;
+    stream->mark_next = (stream->mark_next + 1) % POSITION_MARKS;
+    if (stream->mark_count < POSITION_MARKS) stream->mark_count++;
+}
+
+/* Converts frames of the ring, from index, into float. */
+static void read_ring(struct engine_stream *stream, UINT64 index, UINT32 frames, float *dst)
+{
+    UINT32 offset = index % stream->buffer_frames, first = min(frames, stream->buffer_frames - offset);
+    UINT32 channels = stream->format.channels;
+
+    stream->to_float(stream->shared->data + (size_t)offset * stream->frame_bytes, dst, (size_t)first * channels);
+    stream->to_float(stream->shared->data, dst + (size_t)first * channels, (size_t)(frames - first) * channels);
+}
+
+/* Gains for this period, sanitized: the program writes them. */
+static void stream_gains(const struct engine_stream *stream, float *gains)
+{
+    float session = stream->shared->session_volume, gain;
+    UINT32 i;
+
+    if (!(session >= 0.0f && session <= 1.0f)) session = 0.0f;
+    for (i = 0; i < stream->format.channels; i++)
+    {
+        gain = stream->shared->volumes[i];
+        gains[i] = (gain >= 0.0f && gain <= 1.0f) ? gain * session : 0.0f;
+    }
+}
+
+/* Adds one period of a started stream into the mix. */
+static void mix_stream(struct engine *engine, struct engine_stream *stream)
+{
+    UINT32 period = engine->period_frames, need, take, produced;
+    float gains[MMDEVAPI_MAX_CHANNELS];
+    UINT64 written, available;
+    const float *out;
+
+    written = __atomic_load_n(&stream->shared->write_frames, __ATOMIC_ACQUIRE);
+    available = written >= stream->read_frames ? written - stream->read_frames : 0;
+    if (available > stream->buffer_frames) available = stream->buffer_frames;
+
+    need = stream->resampler ? resample_in_frames_for(stream->resampler, period) : period;
+    if (need > stream->in_max_frames) need = stream->in_max_frames;
+    take = (UINT32)min((UINT64)need, available);
+
+    read_ring(stream, stream->read_frames, take, stream->in_buffer);
+    if (stream->resampler)
+    {
+        UINT32 in_frames = take;
+        produced = period;
+        resample_process(stream->resampler, stream->in_buffer, &in_frames, stream->out_buffer, &produced);
+        take = in_frames;
+        out = stream->out_buffer;
+    }
+    else
+    {
+        produced = take;
+        out = stream->in_buffer;
+    }
+    stream_gains(stream, gains);
+    channels_accumulate(&stream->matrix, out, engine->mix, gains, produced);
+
+    add_mark(stream, engine->written, produced, take);
+    stream->read_frames += take;
+    stream->consumed += take;
+    __atomic_store_n(&stream->shared->read_frames, stream->read_frames, __ATOMIC_RELEASE);
+    if (take < need) WINE_TRACE("stream %p ran short: %u of %u frames\n", stream, take, need);
+}
+
+/* One period of every started stream into the device. Called with the lock. */
+static HRESULT mix_period(struct engine *engine)
+{
+    struct engine_stream *stream;
+    HRESULT hr;
+    UINT32 i;
+
+    mix_clear(engine->mix, (size_t)engine->period_frames * engine->format.channels);
+    for (i = 0; i < engine->stream_count; i++)
+        if (engine->streams[i]->started) mix_stream(engine, engine->streams[i]);
+    if (FAILED(hr = engine->backend->stream_write(engine->output, engine->mix, engine->period_frames)))
+        return hr;
+    engine->written += engine->period_frames;
+    /* Event-driven clients refill once a period. */
+    for (i = 0; i < engine->stream_count; i++)
+    {
+        stream = engine->streams[i];
+        if (stream->started && stream->event) NtSetEvent(stream->event, NULL);
+    }
+    return S_OK;
+}
+
+static BOOL any_started(const struct engine *engine)
+{
+    UINT32 i;
+
+    for (i = 0; i < engine->stream_count; i++)
+        if (engine->streams[i]->started) return TRUE;
+    return FALSE;
+}
+
+static void ask_realtime(void)
+{
+    struct sched_param param = { .sched_priority = sched_get_priority_min(SCHED_FIFO) + 1 };
+
+    /* Granted where the user may (rtkit-less systems with an rtprio limit); fine without. */
+    if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &param))
+        WINE_TRACE("no real-time priority for the engine thread\n");
+}
+
+/* Stops the device when nothing plays, so that an idle engine costs nothing. Called with the lock. */
+static void go_idle(struct engine *engine)
+{
+    UINT32 i;
+
+    if (!engine->playing) return;
+    engine->backend->stream_stop(engine->output);
+    engine->playing = FALSE;
+    engine->heard = engine->written;
+    for (i = 0; i < engine->stream_count; i++) engine->streams[i]->mark_count = 0;
+}
+
+HRESULT engine_run(struct engine *engine)
+{
+    struct pollfd wake = { .fd = engine->wake_fd, .events = POLLIN };
+    UINT32 writable;
+    HRESULT hr;
+
+    ask_realtime();
+    for (;;)
+    {
+        hr = S_OK;
+        pthread_mutex_lock(&engine->lock);
+        if (!any_started(engine))
+        {
+            go_idle(engine);
+            pthread_mutex_unlock(&engine->lock);
+            poll(&wake, 1, -1);
+            engine_drain_wake(engine);
+            continue;
+        }
+        if (!engine->output && FAILED(hr = engine->backend->stream_open(engine->key, engine->flow, &engine->format,
+                                                                         engine->period_frames, &engine->output)))
+        {
+            WINE_ERR("cannot open %s: %#x\n", engine->key, (unsigned int)hr);
+            engine->output = NULL;
+            pthread_mutex_unlock(&engine->lock);
+            /* Wait for the next control call rather than spin on a device that is gone. */
+            poll(&wake, 1, -1);
+            engine_drain_wake(engine);
+            continue;
+        }
+        /* The backend holds the device back until it has enough queued to play through. */
+        if (!engine->playing && SUCCEEDED(hr = engine->backend->stream_start(engine->output))) engine->playing = TRUE;
+        pthread_mutex_unlock(&engine->lock);
+
+        writable = 0;
+        if (SUCCEEDED(hr)) hr = engine->backend->stream_wait(engine->output, engine->wake_fd, 1000, &writable);
+        engine_drain_wake(engine);
+
+        pthread_mutex_lock(&engine->lock);
+        while (SUCCEEDED(hr) && writable >= engine->period_frames && any_started(engine))
+        {
+            hr = mix_period(engine);
+            writable -= engine->period_frames;
+        }
+        if (FAILED(hr))
+        {
+            WINE_WARN("device %s failed: %#x\n", engine->key, (unsigned int)hr);
+            go_idle(engine);
+            engine->backend->stream_close(engine->output);
+            engine->output = NULL;
+        }
+        update_clocks(engine);
+        pthread_mutex_unlock(&engine->lock);
+    }
+}
+
+static void stream_free(struct engine_stream *stream)
+{
+    SIZE_T size = 0;
+    void *base = stream->shared;
+
+    if (stream->resampler) resample_destroy(stream->resampler);
+    if (base) NtFreeVirtualMemory(NtCurrentProcess(), &base, &size, MEM_RELEASE);
+    if (stream->event) NtClose(stream->event);
+    free(stream->in_buffer);
+    free(stream->out_buffer);
+    free(stream);
+}
+
+HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format *format, UINT32 flags,
+                             UINT32 buffer_frames, struct engine_stream **out)
+{
+    UINT32 channels = format->channels, i;
+    struct engine_stream *stream;
+    void *base = NULL;
+    HRESULT hr = E_OUTOFMEMORY;
+
+    if (!(stream = calloc(1, sizeof(*stream)))) return E_OUTOFMEMORY;
+    stream->engine = engine;
+    stream->format = *format;
+    stream->flags = flags;
+    stream->buffer_frames = buffer_frames;
+    stream->frame_bytes = channels * format->bits / 8;
+    stream->rate = format->rate;
+    stream->to_float = convert_get_to_float(convert_type_of_format(format->is_float, format->bits, format->valid_bits));
+    if (!stream->to_float || channels_init(&stream->matrix, channels, format->channel_mask, engine->format.channels,
+                                           engine->format.channel_mask))
+    {
+        free(stream);
+        return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    }
+
+    stream->in_max_frames = engine->period_frames;
+    if (format->rate != engine->format.rate || (flags & MMDEVAPI_STREAM_RATEADJUST))
+    {
+        if (!(stream->resampler = resample_create(format->rate, engine->format.rate, channels))) goto fail;
+        /* Room for an input rate adjusted up to twice the stream's. */
+        stream->in_max_frames = 2 * resample_in_frames_for(stream->resampler, engine->period_frames) + 16;
+        if (!(stream->out_buffer = malloc((size_t)engine->period_frames * channels * sizeof(float)))) goto fail;
+    }
+    if (!(stream->in_buffer = malloc((size_t)stream->in_max_frames * channels * sizeof(float)))) goto fail;
+
+    stream->shared_size = offsetof(struct stream_shared, data[(size_t)buffer_frames * stream->frame_bytes]);
+    if (NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &stream->shared_size, MEM_COMMIT | MEM_RESERVE,
+                                PAGE_READWRITE))
+        goto fail;
+    stream->shared = base;
+    stream->shared->buffer_frames = buffer_frames;
+    stream->shared->frame_bytes = stream->frame_bytes;
+    stream->shared->session_volume = 1.0f;
+    for (i = 0; i < channels; i++) stream->shared->volumes[i] = 1.0f;
+
+    pthread_mutex_lock(&engine->lock);
+    if (engine->stream_count < ENGINE_MAX_STREAMS)
+    {
+        engine->streams[engine->stream_count++] = stream;
+        hr = S_OK;
+    }
+    else hr = AUDCLNT_E_RESOURCES_INVALIDATED;
+    pthread_mutex_unlock(&engine->lock);
+    if (FAILED(hr)) goto fail;
+    *out = stream;
+    return S_OK;
+fail:
+    stream_free(stream);
+    return hr;
+}
+
+struct stream_shared *engine_stream_shared(const struct engine_stream *stream)
+{
+    return stream->shared;
+}
+
+void engine_stream_release(struct engine_stream *stream)
+{
+    struct engine *engine = stream->engine;
+    UINT32 i;
+
+    pthread_mutex_lock(&engine->lock);
+    for (i = 0; i < engine->stream_count; i++)
+        if (engine->streams[i] == stream)
+        {
+            engine->streams[i] = engine->streams[--engine->stream_count];
+            break;
+        }
+    pthread_mutex_unlock(&engine->lock);
+    engine_wake(engine);
+    stream_free(stream);
+}
+
+HRESULT engine_stream_start(struct engine_stream *stream)
+{
+    struct engine *engine = stream->engine;
+
+    pthread_mutex_lock(&engine->lock);
+    stream->started = TRUE;
+    pthread_mutex_unlock(&engine->lock);
+    engine_wake(engine);
+    return S_OK;
+}
+
+HRESULT engine_stream_stop(struct engine_stream *stream)
+{
+    struct engine *engine = stream->engine;
+
+    pthread_mutex_lock(&engine->lock);
+    stream->started = FALSE;
+    /* The clock stands where the listener is. */
+    publish_clock(stream, qpc_now(), FALSE);
+    pthread_mutex_unlock(&engine->lock);
+    engine_wake(engine);
+    return S_OK;
+}
+
+HRESULT engine_stream_reset(struct engine_stream *stream)
+{
+    struct engine *engine = stream->engine;
+
+    pthread_mutex_lock(&engine->lock);
+    /* What the program wrote and the engine did not take is dropped; the clock starts over. */
+    stream->read_frames = __atomic_load_n(&stream->shared->write_frames, __ATOMIC_ACQUIRE);
+    __atomic_store_n(&stream->shared->read_frames, stream->read_frames, __ATOMIC_RELEASE);
+    stream->consumed = stream->heard = 0;
+    stream->mark_count = 0;
+    if (stream->resampler) resample_reset(stream->resampler);
+    publish_clock(stream, qpc_now(), FALSE);
+    pthread_mutex_unlock(&engine->lock);
+    return S_OK;
+}
+
+HRESULT engine_stream_set_event(struct engine_stream *stream, HANDLE event)
+{
+    struct engine *engine = stream->engine;
+    HANDLE old;
+
+    pthread_mutex_lock(&engine->lock);
+    old = stream->event;
+    stream->event = event;
+    pthread_mutex_unlock(&engine->lock);
+    if (old) NtClose(old);
+    return S_OK;
+}
+
+HRESULT engine_stream_set_rate(struct engine_stream *stream, UINT64 rate_millihz)
+{
+    struct engine *engine = stream->engine;
+    HRESULT hr = E_INVALIDARG;
+
+    if (!stream->resampler) return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    pthread_mutex_lock(&engine->lock);
+    if (!resample_set_input_rate(stream->resampler, rate_millihz / 1000.0))
+    {
+        stream->rate = (UINT32)((rate_millihz + 500) / 1000);
+        hr = S_OK;
+    }
+    pthread_mutex_unlock(&engine->lock);
+    return hr;
+}

@@ -1,0 +1,29 @@
+/* The engine of one endpoint: its thread mixes every started stream into one backend stream,
+ * a period at a time, and keeps each stream's clock from what the device has really played. */
+#ifndef MMDEVAPI_ENGINE_H
+#define MMDEVAPI_ENGINE_H
+
+#include "backend.h"
+#include "mmdevapi_ring.h"
+
+struct engine;
+struct engine_stream;
+
+HRESULT engine_create(const struct backend_ops *backend, const char *key, enum mmdevapi_flow flow,
+                      const struct endpoint_format *format, struct engine **engine);
+UINT32 engine_period_frames(const struct engine *engine);
+UINT32 engine_min_period_frames(const struct engine *engine);
+/* The engine thread's life: returns only when the engine cannot go on. */
+HRESULT engine_run(struct engine *engine);
+
+HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format *format, UINT32 flags,
+                             UINT32 buffer_frames, struct engine_stream **stream);
+struct stream_shared *engine_stream_shared(const struct engine_stream *stream);
+void engine_stream_release(struct engine_stream *stream);
+HRESULT engine_stream_start(struct engine_stream *stream);
+HRESULT engine_stream_stop(struct engine_stream *stream);
+HRESULT engine_stream_reset(struct engine_stream *stream);
+HRESULT engine_stream_set_event(struct engine_stream *stream, HANDLE event);
+HRESULT engine_stream_set_rate(struct engine_stream *stream, UINT64 rate_millihz);
+
+#endif
