@@ -16,6 +16,15 @@ static unsigned int unit_checks, unit_failures;
 #define CHECK_EQ_STR(got, want) do { const char *g_ = (got), *w_ = (want); unit_checks++; \
     if (!g_ || !w_ || strcmp(g_, w_)) UNIT_FAIL("%s: expected \"%s\", got \"%s\"", #got, w_ ? w_ : "(null)", g_ ? g_ : "(null)"); } while (0)
 
+/* Floats compare by their bits: -0.0 differs from 0.0, a NaN equals only the same NaN. */
+#define CHECK_EQ_FLOAT(got, want) do { float g_ = (got), w_ = (want); unsigned int gb_, wb_; unit_checks++; \
+    memcpy(&gb_, &g_, sizeof(gb_)); memcpy(&wb_, &w_, sizeof(wb_)); \
+    if (gb_ != wb_) UNIT_FAIL("%s: expected %.9g (%#x), got %.9g (%#x)", #got, w_, wb_, g_, gb_); } while (0)
+#define CHECK_NEAR(got, want, tolerance) do { double g_ = (got), w_ = (want), t_ = (tolerance); unit_checks++; \
+    if (!(g_ >= w_ - t_ && g_ <= w_ + t_)) UNIT_FAIL("%s: expected %.9g +- %g, got %.9g", #got, w_, t_, g_); } while (0)
+#define CHECK_GE(got, min) do { double g_ = (got), m_ = (min); unit_checks++; \
+    if (!(g_ >= m_)) UNIT_FAIL("%s: expected at least %.9g, got %.9g", #got, m_, g_); } while (0)
+
 static inline int unit_summary(const char *name)
 {
     printf("%s: %u checks, %u failures\n", name, unit_checks, unit_failures);

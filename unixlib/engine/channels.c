@@ -91,8 +91,9 @@ static void fold(double to[CHANNELS_MAX], uint32_t dst, enum speaker pos, double
         }
         else
         {
-            fold(to, dst, FL, gain);
-            fold(to, dst, FR, gain);
+            /* As its halves would, back to front: 1/sqrt(2) once more. */
+            fold(to, dst, FL, gain * sqrt1_2);
+            fold(to, dst, FR, gain * sqrt1_2);
         }
         break;
     case TC:

@@ -13,7 +13,7 @@
  *   FLC, FRC        -> FL, FR at 1
  *   BL, BR          -> SL, SR at 1, else FL, FR at 1/sqrt(2)
  *   SL, SR          -> BL, BR at 1, else FL, FR at 1/sqrt(2)
- *   BC              -> BL and BR, else SL and SR, else FL and FR, at 1/sqrt(2) each
+ *   BC              -> BL and BR, else SL and SR, at 1/sqrt(2) each, else FL and FR at 1/2
  *   TFL, TFR, TFC   -> FL, FR, FC at 1/sqrt(2)
  *   TBL, TBR, TBC   -> BL, BR, BC at 1/sqrt(2)
  *   TC              -> FC at 1/sqrt(2)

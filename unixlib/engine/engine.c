@@ -86,6 +86,7 @@ struct engine
     BOOL playing;
     UINT64 written;           /* device frames written since the engine began */
     UINT64 heard;             /* device frames heard */
+    UINT64 audible_end;       /* device frames written up to the last period that held a stream */
     float *mix;               /* one period, device channels */
 };
 
@@ -291,6 +292,22 @@ static void mix_stream(struct engine *engine, struct engine_stream *stream)
     if (take < need) WINE_TRACE("stream %p ran short: %u of %u frames\n", stream, take, need);
 }
 
+static BOOL any_started(const struct engine *engine)
+{
+    UINT32 i;
+
+    for (i = 0; i < engine->stream_count; i++)
+        if (engine->streams[i]->started) return TRUE;
+    return FALSE;
+}
+
+/* Whether the device must run: a stream plays, or what the last ones played is still queued (a
+ * stopped stream's last frames are heard, as on Windows, not dropped). Called with the lock. */
+static BOOL engine_busy(const struct engine *engine)
+{
+    return any_started(engine) || (engine->playing && engine->heard < engine->audible_end);
+}
+
 /* One period of every started stream into the device. Called with the lock. */
 static HRESULT mix_period(struct engine *engine)
 {
@@ -304,6 +321,7 @@ static HRESULT mix_period(struct engine *engine)
     if (FAILED(hr = engine->backend->stream_write(engine->output, engine->mix, engine->period_frames)))
         return hr;
     engine->written += engine->period_frames;
+    if (any_started(engine)) engine->audible_end = engine->written;
     /* Event-driven clients refill once a period. */
     for (i = 0; i < engine->stream_count; i++)
     {
@@ -313,14 +331,6 @@ static HRESULT mix_period(struct engine *engine)
     return S_OK;
 }
 
-static BOOL any_started(const struct engine *engine)
-{
-    UINT32 i;
-
-    for (i = 0; i < engine->stream_count; i++)
-        if (engine->streams[i]->started) return TRUE;
-    return FALSE;
-}
 
 static void ask_realtime(void)
 {
@@ -354,7 +364,7 @@ HRESULT engine_run(struct engine *engine)
     {
         hr = S_OK;
         pthread_mutex_lock(&engine->lock);
-        if (!any_started(engine))
+        if (!engine_busy(engine))
         {
             go_idle(engine);
             pthread_mutex_unlock(&engine->lock);
@@ -382,7 +392,7 @@ HRESULT engine_run(struct engine *engine)
         engine_drain_wake(engine);
 
         pthread_mutex_lock(&engine->lock);
-        while (SUCCEEDED(hr) && writable >= engine->period_frames && any_started(engine))
+        while (SUCCEEDED(hr) && writable >= engine->period_frames && engine_busy(engine))
         {
             hr = mix_period(engine);
             writable -= engine->period_frames;

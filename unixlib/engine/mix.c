@@ -17,9 +17,11 @@ static void repeat_gains(float *row, const float *gains, uint32_t channels)
 
 void mix_clear(float *dst, size_t samples)
 {
-    size_t i;
+    size_t i, k, blocks_end = samples - samples % 8;
 
-    for (i = 0; i < samples; i++) dst[i] = -0.0f;
+    for (i = 0; i < blocks_end; i += 8)
+        for (k = 0; k < 8; k++) dst[i + k] = -0.0f;
+    for (; i < samples; i++) dst[i] = -0.0f;
 }
 
 void mix_accumulate(float *restrict dst, const float *restrict src, const float *gains, uint32_t channels,

@@ -13,11 +13,11 @@
 void mix_clear(float *dst, size_t samples);
 
 /* dst[f][c] += src[f][c] * gains[c]: gains one per channel (stream x session x channel volume, 0
- * when muted). dst and src must not overlap. */
+ * when muted), channels at most CHANNELS_MAX. dst and src must not overlap. */
 void mix_accumulate(float *restrict dst, const float *restrict src, const float *gains, uint32_t channels,
                     uint32_t frames);
 
-/* buf[f][c] *= gains[c], in place (capture volume). */
+/* buf[f][c] *= gains[c], in place (capture volume); channels at most CHANNELS_MAX. */
 void mix_apply_gains(float *buf, const float *gains, uint32_t channels, uint32_t frames);
 
 #endif

@@ -3,12 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channels.h"
 #include "resample.h"
 
 /* The filter, chosen by the measurements of tests/engine/resample_compare.c: taps per output frame
  * when upsampling (more in proportion when downsampling), the Kaiser window's beta, the cutoff (-6
  * dB) as a fraction of the lower Nyquist frequency, and the phases of the table per input frame
- * (fewer in proportion when downsampling: the filter is smoother then). */
+ * (fewer in proportion when downsampling: the filter is smoother then). At 44.1 -> 48 kHz: THD+N
+ * 137 dB below a 1 kHz sine, 122 dB at 15 kHz, -0.24 dB at 20 kHz, aliases 120 dB down; 64 taps
+ * cost a third less but fall 3.5 dB at 20 kHz, 256 phases halve the table but lose 12 dB at 15
+ * kHz. */
 #define RESAMPLE_TAPS 96
 #define RESAMPLE_BETA 12.0
 #define RESAMPLE_CUTOFF 0.95
@@ -35,7 +39,8 @@ struct resample
     float *coefs;               /* the interpolated row for the current output frame */
 
     /* The clock: each output frame advances the input by num / den frames, step_int + step_rem /
-     * den; the next output frame sits frac / den after history frame index. */
+     * den. The next output frame reads taps history frames from index on, its centre frac / den
+     * after frame index + taps / 2 - 1. */
     uint64_t num, den, step_int, step_rem, frac;
     double phase_scale;         /* phases / den */
 
@@ -135,7 +140,7 @@ struct resample *resample_create(uint32_t in_rate, uint32_t out_rate, uint32_t c
     double fc;
 
     if (in_rate < 1000 || in_rate > 768000 || out_rate < 1000 || out_rate > 768000) return NULL;
-    if (!channels || channels > 18) return NULL;
+    if (!channels || channels > CHANNELS_MAX) return NULL;
     if (!(r = calloc(1, sizeof(*r)))) return NULL;
 
     r->channels = channels;
@@ -193,8 +198,9 @@ uint32_t resample_in_frames_for(const struct resample *r, uint32_t out_frames)
     if (r->passthrough) return out_frames;
     if (!out_frames) return 0;
     /* The last of out_frames sits at index + (frac + (out_frames - 1) * num) / den and reads taps
-     * frames from there. */
-    last = r->index + (r->frac + (uint64_t)(out_frames - 1) * r->num) / r->den;
+     * frames from there; num split in its whole and remainder parts cannot overflow. */
+    last = r->index + (uint64_t)(out_frames - 1) * r->step_int
+           + (r->frac + (uint64_t)(out_frames - 1) * r->step_rem) / r->den;
     needed = last + r->taps;
     return needed > r->fill ? (uint32_t)(needed - r->fill) : 0;
 }

@@ -19,14 +19,14 @@
 
 struct resample;
 
-/* Rates in Hz, each from 1000 to 768000; channels from 1 to 18. NULL on bad arguments or when
- * out of memory. */
+/* Rates in Hz, each from 1000 to 768000; channels from 1 to CHANNELS_MAX (18). NULL on bad
+ * arguments or when out of memory. Builds the filter table (about 200 KB, 2 ms). */
 struct resample *resample_create(uint32_t in_rate, uint32_t out_rate, uint32_t channels);
 void resample_destroy(struct resample *r);
 
 /* Changes the input rate (Hz, fractions allowed, resolution 0.001 Hz) from the next output frame
- * on; at most a factor of 2 away from the rate given to resample_create. Returns 0, or -1 if out of
- * range (the rate stays). */
+ * on; at most a factor of 2 away from the rate given to resample_create, whose filter stays (it is
+ * meant for adjustments of a few percent). Returns 0, or -1 if out of range (the rate stays). */
 int resample_set_input_rate(struct resample *r, double in_rate);
 
 /* Converts from in (*in_frames frames) to out (room for *out_frames frames), producing as many as
