@@ -13,6 +13,7 @@ enum mmdevapi_unix_call
     unix_get_endpoints,
     unix_engine_create,
     unix_engine_run,
+    unix_engine_get_period,
     unix_stream_create,
     unix_stream_release,
     unix_stream_start,
@@ -98,6 +99,13 @@ struct engine_run_params
     HRESULT result;
 };
 
+struct engine_get_period_params
+{
+    UINT64 engine;
+    HRESULT result;
+    UINT32 period_frames;                   /* the period the device runs at now */
+};
+
 #define MMDEVAPI_STREAM_AUTOCONVERT 0x1     /* rate and channels may differ from the mix: convert */
 #define MMDEVAPI_STREAM_RATEADJUST  0x2     /* the input rate may change while playing */
 
@@ -107,6 +115,7 @@ struct stream_create_params
     struct endpoint_format format;          /* the program's */
     UINT32 flags;                           /* MMDEVAPI_STREAM_* */
     UINT32 buffer_frames;                   /* ring size in frames of format */
+    UINT32 period_frames;                   /* the period asked, in the engine's frames; 0: the default */
     HRESULT result;
     UINT64 stream;
     struct stream_shared *shared;           /* the ring, in memory the PE side may touch */

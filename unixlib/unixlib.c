@@ -189,8 +189,8 @@ static NTSTATUS engine_create_call(void *args)
         params->result = E_INVALIDARG;
     else if (SUCCEEDED(params->result = engine_create(backend, key, flow, &format, &engine)))
     {
-        params->period_frames = engine_period_frames(engine);
-        params->min_period_frames = engine_min_period_frames(engine);
+        params->period_frames = engine_default_period(engine);
+        params->min_period_frames = engine_min_period(engine);
         if (!(params->engine = handle_alloc(HANDLE_ENGINE, engine))) params->result = E_OUTOFMEMORY;
     }
     return STATUS_SUCCESS;
@@ -202,6 +202,16 @@ static NTSTATUS engine_run_call(void *args)
     struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
 
     params->result = engine ? engine_run(engine) : E_INVALIDARG;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS engine_get_period_call(void *args)
+{
+    struct engine_get_period_params *params = args;
+    struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+
+    params->period_frames = engine ? engine_current_period(engine) : 0;
+    params->result = engine ? S_OK : E_INVALIDARG;
     return STATUS_SUCCESS;
 }
 
@@ -219,7 +229,8 @@ static NTSTATUS stream_create_call(void *args)
     if (!engine || !valid_format(&format) || (params->flags & ~(MMDEVAPI_STREAM_AUTOCONVERT | MMDEVAPI_STREAM_RATEADJUST))
         || !buffer_frames || buffer_frames > (1u << 24))
         params->result = E_INVALIDARG;
-    else if (SUCCEEDED(params->result = engine_stream_create(engine, &format, params->flags, buffer_frames, &stream)))
+    else if (SUCCEEDED(params->result = engine_stream_create(engine, &format, params->flags, buffer_frames,
+                                                                 params->period_frames, &stream)))
     {
         if ((params->stream = handle_alloc(HANDLE_STREAM, stream))) params->shared = engine_stream_shared(stream);
         else
@@ -290,6 +301,7 @@ __attribute__((visibility("default"))) const unixlib_entry_t __wine_unix_call_fu
     get_endpoints,
     engine_create_call,
     engine_run_call,
+    engine_get_period_call,
     stream_create_call,
     stream_release_call,
     stream_start_call,

@@ -164,14 +164,16 @@ static BOOL is_initialized(struct audio_client *client)
 }
 
 /* Everything Initialize and InitializeSharedAudioStream share, with the lock held. */
-static HRESULT initialize_stream(struct audio_client *client, DWORD flags, UINT32 buffer_frames,
+/* period: the engine period the program asked for, in device frames; 0 for the default. */
+static HRESULT initialize_stream(struct audio_client *client, DWORD flags, UINT32 buffer_frames, UINT32 period,
                                  const WAVEFORMATEX *wfx, const struct endpoint_format *pcm)
 {
-    struct stream_create_params params = { .format = *pcm, .buffer_frames = buffer_frames };
+    struct stream_create_params params = { .format = *pcm, .buffer_frames = buffer_frames, .period_frames = period };
     UINT32 engine_period, min_period;
     HRESULT hr;
 
     if (FAILED(hr = device_engine(client->device, &params.engine, &engine_period, &min_period))) return hr;
+    if (period) engine_period = period;
     client->period_frames = (UINT32)(((UINT64)engine_period * pcm->rate + client->device->format.rate - 1)
                                      / client->device->format.rate);
     /* Room for the engine to take a period while the program writes the next. */
@@ -228,7 +230,7 @@ static HRESULT WINAPI client_Initialize(IAudioClient3 *iface, AUDCLNT_SHAREMODE 
         hr = AUDCLNT_E_WRONG_ENDPOINT_TYPE;
     }
     else if (SUCCEEDED(hr = check_shared_format(client->device, wfx, flags, &pcm)))
-        hr = initialize_stream(client, flags, frames_of_duration(duration, pcm.rate), wfx, &pcm);
+        hr = initialize_stream(client, flags, frames_of_duration(duration, pcm.rate), 0, wfx, &pcm);
     ReleaseSRWLockExclusive(&client->lock);
     return hr;
 }
@@ -502,19 +504,20 @@ static HRESULT WINAPI client_GetCurrentSharedModeEnginePeriod(IAudioClient3 *ifa
                                                               UINT32 *period)
 {
     struct audio_client *client = impl_from_IAudioClient3(iface);
-    UINT32 engine_period, min_frames;
+    struct engine_get_period_params params;
+    UINT32 default_period, min_frames;
     WAVEFORMATEXTENSIBLE *mix;
-    UINT64 engine;
     HRESULT hr;
 
     TRACE("(%p)->(%p, %p)\n", client, wfx, period);
     if (!wfx || !period) return E_POINTER;
     *wfx = NULL;
-    if (FAILED(hr = device_engine(client->device, &engine, &engine_period, &min_frames))) return hr;
+    if (FAILED(hr = device_engine(client->device, &params.engine, &default_period, &min_frames))) return hr;
+    if (wine_unix_call(unix_engine_get_period, &params) || FAILED(params.result)) return E_FAIL;
     if (!(mix = CoTaskMemAlloc(sizeof(*mix)))) return E_OUTOFMEMORY;
     mix_format(client->device, mix);
     *wfx = &mix->Format;
-    *period = engine_period;
+    *period = params.period_frames;
     return S_OK;
 }
 
@@ -538,7 +541,7 @@ static HRESULT WINAPI client_InitializeSharedAudioStream(IAudioClient3 *iface, D
     {
         if (period < min_frames || period > engine_period || period % min_frames)
             hr = AUDCLNT_E_INVALID_DEVICE_PERIOD;
-        else hr = initialize_stream(client, flags, 0, wfx, &pcm);
+        else hr = initialize_stream(client, flags, 0, period, wfx, &pcm);
     }
     ReleaseSRWLockExclusive(&client->lock);
     return hr;

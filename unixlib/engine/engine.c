@@ -47,6 +47,7 @@ struct engine_stream
     struct engine *engine;
     struct stream_shared *shared;
     SIZE_T shared_size;
+    UINT32 period_frames;     /* the period the program asked for, in device frames */
     struct endpoint_format format;
     UINT32 flags;
     UINT32 buffer_frames;     /* our own copies: the shared memory is the program's to scribble on */
@@ -76,7 +77,9 @@ struct engine
     char key[MMDEVAPI_DEVICE_KEY_MAX];
     enum mmdevapi_flow flow;
     struct endpoint_format format;
-    UINT32 period_frames;
+    UINT32 default_period;    /* Windows' 10 ms */
+    UINT32 min_period;        /* the smallest period streams may ask (IAudioClient3) */
+    UINT32 period_frames;     /* the period the device runs at: the smallest its streams asked */
     int wake_fd;
 
     struct engine_stream *streams[ENGINE_MAX_STREAMS];
@@ -123,10 +126,12 @@ HRESULT engine_create(const struct backend_ops *backend, const char *key, enum m
     engine->format = *format;
     engine->format.bits = engine->format.valid_bits = 32;
     engine->format.is_float = TRUE;
-    /* Windows' default: 10 ms. */
-    engine->period_frames = format->rate / 100;
+    /* Windows' default: 10 ms; and half of it for programs that ask, which PulseAudio and ALSA
+     * hold without a glitch when the engine keeps a quantum queued. */
+    engine->default_period = engine->period_frames = format->rate / 100;
+    engine->min_period = engine->default_period % 2 ? engine->default_period : engine->default_period / 2;
     if ((engine->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0
-        || !(engine->mix = calloc((size_t)engine->period_frames * format->channels, sizeof(float))))
+        || !(engine->mix = calloc((size_t)engine->default_period * format->channels, sizeof(float))))
     {
         if (engine->wake_fd >= 0) close(engine->wake_fd);
         free(engine);
@@ -136,15 +141,33 @@ HRESULT engine_create(const struct backend_ops *backend, const char *key, enum m
     return S_OK;
 }
 
-UINT32 engine_period_frames(const struct engine *engine)
+UINT32 engine_default_period(const struct engine *engine)
 {
-    return engine->period_frames;
+    return engine->default_period;
 }
 
-UINT32 engine_min_period_frames(const struct engine *engine)
+UINT32 engine_min_period(const struct engine *engine)
 {
-    /* Smaller periods need the engine to change its period while streams play: not yet. */
-    return engine->period_frames;
+    return engine->min_period;
+}
+
+UINT32 engine_current_period(struct engine *engine)
+{
+    UINT32 period;
+
+    pthread_mutex_lock(&engine->lock);
+    period = engine->period_frames;
+    pthread_mutex_unlock(&engine->lock);
+    return period;
+}
+
+/* The smallest period any stream asked for. Called with the lock. */
+static UINT32 wanted_period(const struct engine *engine)
+{
+    UINT32 period = engine->default_period, i;
+
+    for (i = 0; i < engine->stream_count; i++) period = min(period, engine->streams[i]->period_frames);
+    return period;
 }
 
 static UINT64 qpc_now(void)
@@ -367,11 +390,18 @@ HRESULT engine_run(struct engine *engine)
         if (!engine_busy(engine))
         {
             go_idle(engine);
+            /* A new period takes effect while the device is idle: it reopens with it. */
+            if (engine->output && engine->period_frames != wanted_period(engine))
+            {
+                engine->backend->stream_close(engine->output);
+                engine->output = NULL;
+            }
             pthread_mutex_unlock(&engine->lock);
             poll(&wake, 1, -1);
             engine_drain_wake(engine);
             continue;
         }
+        if (!engine->output) engine->period_frames = wanted_period(engine);
         if (!engine->output && FAILED(hr = engine->backend->stream_open(engine->key, engine->flow, &engine->format,
                                                                          engine->period_frames, &engine->output)))
         {
@@ -423,7 +453,7 @@ static void stream_free(struct engine_stream *stream)
 }
 
 HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format *format, UINT32 flags,
-                             UINT32 buffer_frames, struct engine_stream **out)
+                             UINT32 buffer_frames, UINT32 period_frames, struct engine_stream **out)
 {
     UINT32 channels = format->channels, i;
     struct engine_stream *stream;
@@ -437,6 +467,8 @@ HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format
     stream->buffer_frames = buffer_frames;
     stream->frame_bytes = channels * format->bits / 8;
     stream->rate = format->rate;
+    stream->period_frames = period_frames && period_frames >= engine->min_period && period_frames <= engine->default_period
+                            ? period_frames : engine->default_period;
     stream->to_float = convert_get_to_float(convert_type_of_format(format->is_float, format->bits, format->valid_bits));
     if (!stream->to_float || channels_init(&stream->matrix, channels, format->channel_mask, engine->format.channels,
                                            engine->format.channel_mask))
@@ -445,13 +477,13 @@ HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format
         return AUDCLNT_E_UNSUPPORTED_FORMAT;
     }
 
-    stream->in_max_frames = engine->period_frames;
+    stream->in_max_frames = engine->default_period;
     if (format->rate != engine->format.rate || (flags & MMDEVAPI_STREAM_RATEADJUST))
     {
         if (!(stream->resampler = resample_create(format->rate, engine->format.rate, channels))) goto fail;
         /* Room for an input rate adjusted up to twice the stream's. */
-        stream->in_max_frames = 2 * resample_in_frames_for(stream->resampler, engine->period_frames) + 16;
-        if (!(stream->out_buffer = malloc((size_t)engine->period_frames * channels * sizeof(float)))) goto fail;
+        stream->in_max_frames = 2 * resample_in_frames_for(stream->resampler, engine->default_period) + 16;
+        if (!(stream->out_buffer = malloc((size_t)engine->default_period * channels * sizeof(float)))) goto fail;
     }
     if (!(stream->in_buffer = malloc((size_t)stream->in_max_frames * channels * sizeof(float)))) goto fail;
 
@@ -520,7 +552,9 @@ HRESULT engine_stream_stop(struct engine_stream *stream)
 
     pthread_mutex_lock(&engine->lock);
     stream->started = FALSE;
-    /* The clock stands where the listener is. */
+    /* As on Windows, a stopped stream's clock stands at everything the engine took: the device
+     * plays those last frames out (see engine_busy). */
+    stream->heard = stream->consumed;
     publish_clock(stream, qpc_now(), FALSE);
     pthread_mutex_unlock(&engine->lock);
     engine_wake(engine);

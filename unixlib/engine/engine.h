@@ -11,13 +11,15 @@ struct engine_stream;
 
 HRESULT engine_create(const struct backend_ops *backend, const char *key, enum mmdevapi_flow flow,
                       const struct endpoint_format *format, struct engine **engine);
-UINT32 engine_period_frames(const struct engine *engine);
-UINT32 engine_min_period_frames(const struct engine *engine);
+UINT32 engine_default_period(const struct engine *engine);
+UINT32 engine_min_period(const struct engine *engine);
+UINT32 engine_current_period(struct engine *engine);
 /* The engine thread's life: returns only when the engine cannot go on. */
 HRESULT engine_run(struct engine *engine);
 
+/* period_frames: the period the program wants, in device frames; 0 for the default. */
 HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format *format, UINT32 flags,
-                             UINT32 buffer_frames, struct engine_stream **stream);
+                             UINT32 buffer_frames, UINT32 period_frames, struct engine_stream **stream);
 struct stream_shared *engine_stream_shared(const struct engine_stream *stream);
 void engine_stream_release(struct engine_stream *stream);
 HRESULT engine_stream_start(struct engine_stream *stream);

@@ -1,0 +1,940 @@
+/*
+ * Real clients: Wine's own dsound, winmm (waveOut) and xaudio2, loaded unchanged, play through our
+ * module, and what they played reaches the backend complete, in order and with the values their own
+ * conversion gives.
+ *
+ * Each client plays 400 ms of a signal of its own at 48 kHz stereo, the mix format's rate and
+ * channels, so that nothing resamples or remixes:
+ *
+ *   dsound   int16: left a pseudo-random sequence, right the ramp -(k + 1) for frame k
+ *   winmm    int16: left the ramp k + 1, right a pseudo-random sequence
+ *   xaudio2  float: left the ramp (k + 1) / 2^21, right pseudo-random multiples of 2^-21
+ *
+ * The ramp tells which frame of which client any recorded frame is, so that a gap, a repeat or a
+ * skip is named as such. What the backend gets is float: int16 x becomes x / 32768 exactly (dsound
+ * mixes in float with x / 32768 and applies no volume to a buffer without DSBCAPS_CTRLVOLUME or
+ * DSBCAPS_CTRLPAN; winmm hands int16 to IAudioClient at volume 1, and our engine converts); the
+ * float of xaudio2 comes out bit for bit (see test_xaudio2). The harness records what reached the
+ * backend as raw float32 48 kHz stereo: with pulse the null sink's monitor
+ * (MMDEVAPI_TEST_PULSE_RECORDING), with alsa the file plugin's output (MMDEVAPI_TEST_ALSA_FILE).
+ *
+ * Two habits of the pulse recording shape the test. The monitor loses the first milliseconds of a
+ * stream that starts on the running sink (a plain pacat of a ramp loses 8 to 120 frames there too):
+ * so winmm and xaudio2, whose IAudioClient starts with what they play first, play LEAD_FRAMES of
+ * silence before the signal (dsound's stream runs from DirectSoundCreate8 on, with silence). And
+ * the recorder gets nothing for about 2 s after the harness started the sink, while the null sink
+ * works off what it rendered ahead (ARCHITECTURE.md), new streams standing still meanwhile: the
+ * program waits until the recording grows before the first client plays. With alsa the file PCM
+ * takes frames as fast as they come, with no clock: that proves content but not timing, so silence
+ * within a signal is noted there, not counted.
+ *
+ * The names the clients list come from the endpoint's properties: dsound's description and
+ * waveOut's szPname (truncated to MAXPNAMELEN - 1 characters) are PKEY_Device_FriendlyName, which
+ * holds MMDEVAPI_TEST_RENDER_NAME; dsound's GUID of the default device is PKEY_AudioEndpoint_GUID.
+ *
+ * With MMDEVAPI_TEST_BACKEND=none there is no endpoint: each client must fail cleanly (or play to
+ * nothing), and nothing is compared. With MMDEVAPI_TEST_BACKEND unset (stock Wine, Windows) the
+ * clients play and nothing is compared. Every wait is bounded, and each client runs in a child
+ * process of its own: a client that crashes or hangs is a failure, and the next one still runs.
+ */
+
+#define COBJMACROS
+#define CONST_VTABLE
+#include "test.h"
+
+#include <stdlib.h>
+#include <objbase.h>
+#include <propsys.h>
+#include <mmsystem.h>
+#include <initguid.h>
+#include <propkeydef.h>
+#include <mmdeviceapi.h>
+#include <devpkey.h>
+#include <dsound.h>
+#include <xaudio2.h>
+
+#define RATE          48000     /* the signals' and the recording's format */
+#define CHANNELS      2
+#define SIGNAL_FRAMES (RATE * 4 / 10)
+#define LEAD_FRAMES   (RATE / 10)   /* silence before the signal in a stream that starts with it */
+#define TAIL_FRAMES   (RATE / 10)   /* checked for silence after a signal, as far as recorded */
+#define RECORD_WAIT   5000          /* ms for the recording to catch up once a client is done */
+#define CLIENT_WAIT   30000         /* ms for one client's whole test before it counts as a hang */
+#define MAX_REPORTS   6             /* anomalies described per signal */
+
+#define PKEY_OF(devpkey) ((const PROPERTYKEY *)&(devpkey))
+
+static struct test_env env;
+static BOOL have_endpoint;          /* a default render endpoint: the clients must play */
+static BOOL compare_samples;        /* pulse or alsa: the recording is compared */
+static WCHAR recording[MAX_PATH];
+static WCHAR friendly_name[256];    /* PKEY_Device_FriendlyName of the default render endpoint */
+static GUID endpoint_guid;          /* its PKEY_AudioEndpoint_GUID */
+static const char *child_name;      /* the client this process runs, NULL in the parent */
+
+/* ---- Signals ---------------------------------------------------------------------------------------- */
+
+/* What a client plays and what the backend must get for it. */
+struct signal
+{
+    const char *name;
+    short pcm[SIGNAL_FRAMES * CHANNELS];        /* int16 clients */
+    float fpcm[SIGNAL_FRAMES * CHANNELS];       /* float clients */
+    float expect[SIGNAL_FRAMES * CHANNELS];     /* at the backend */
+    int ramp_channel;
+    float ramp_step;                            /* the ramp channel of frame k is (k + 1) * ramp_step */
+};
+
+static UINT32 xorshift(UINT32 *state)
+{
+    UINT32 x = *state;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+/* A nonzero pseudo-random value in [-range, range). */
+static int random_nonzero(UINT32 *state, int range)
+{
+    int value = (int)(xorshift(state) % (2u * range)) - range;
+
+    return value ? value : 1;
+}
+
+/* int16 with the ramp k + 1 in ramp_channel, times sign; noise in the other channel. */
+static void make_int16_signal(struct signal *s, const char *name, UINT32 seed, int ramp_channel, int sign)
+{
+    UINT32 state = seed, k;
+    int c;
+
+    s->name = name;
+    s->ramp_channel = ramp_channel;
+    s->ramp_step = sign / 32768.0f;
+    for (k = 0; k < SIGNAL_FRAMES; k++)
+        for (c = 0; c < CHANNELS; c++)
+        {
+            short x = c == ramp_channel ? (short)(sign * (int)(k + 1)) : (short)random_nonzero(&state, 32768);
+
+            s->pcm[k * CHANNELS + c] = x;
+            s->expect[k * CHANNELS + c] = x / 32768.0f;
+        }
+}
+
+/* float, multiples of 2^-21 below 0.5: a grid int16 cannot express, so that only a float path
+ * gives the same values. */
+static void make_float_signal(struct signal *s, const char *name, UINT32 seed)
+{
+    const float step = 1.0f / (1 << 21);
+    UINT32 state = seed, k;
+
+    s->name = name;
+    s->ramp_channel = 0;
+    s->ramp_step = step;
+    for (k = 0; k < SIGNAL_FRAMES; k++)
+    {
+        s->fpcm[k * CHANNELS] = (k + 1) * step;
+        s->fpcm[k * CHANNELS + 1] = random_nonzero(&state, 1 << 20) * step;
+    }
+    memcpy(s->expect, s->fpcm, sizeof(s->expect));
+}
+
+/* Which frame of s a recorded frame claims to be by its ramp; -1 when none. */
+static int frame_index(const struct signal *s, const float *frame)
+{
+    float k = frame[s->ramp_channel] / s->ramp_step - 1.0f;
+
+    if (k < 0 || k >= SIGNAL_FRAMES || k != (float)(int)k) return -1;
+    return (int)k;
+}
+
+static BOOL is_silence(const float *frame)
+{
+    return !frame[0] && !frame[1];
+}
+
+static BOOL frame_equal(const float *a, const float *b)
+{
+    return !memcmp(a, b, CHANNELS * sizeof(float));
+}
+
+/* ---- The recording ---------------------------------------------------------------------------------- */
+
+static BOOL find_recording(void)
+{
+    WCHAR path[MAX_PATH];
+    size_t i;
+
+    if (!test_getenv(env.backend == TEST_BACKEND_ALSA ? "MMDEVAPI_TEST_ALSA_FILE" : "MMDEVAPI_TEST_PULSE_RECORDING",
+                     path, ARRAY_SIZE(path)) || path[0] != '/')
+        return FALSE;
+    /* The Unix path as Wine shows it on drive Z:. */
+    _snwprintf(recording, ARRAY_SIZE(recording), L"Z:%s", path);
+    recording[ARRAY_SIZE(recording) - 1] = 0;
+    for (i = 0; recording[i]; i++) if (recording[i] == '/') recording[i] = '\\';
+    return TRUE;
+}
+
+/* Whole frames recorded so far. */
+static UINT64 recorded_frames(void)
+{
+    WIN32_FILE_ATTRIBUTE_DATA data;
+
+    if (!GetFileAttributesExW(recording, GetFileExInfoStandard, &data)) return 0;
+    return (((UINT64)data.nFileSizeHigh << 32) | data.nFileSizeLow) / (CHANNELS * sizeof(float));
+}
+
+/* Where a client's recording begins. The ALSA file plugin truncates its file whenever the PCM is
+ * opened, and each client's process opens it anew: there, all of the file is this process's. */
+static UINT64 recording_mark(void)
+{
+    return env.backend == TEST_BACKEND_ALSA ? 0 : recorded_frames();
+}
+
+/* The frames recorded from frame start on (free() them), at most 30 s of them; NULL if none. */
+static float *read_recording(UINT64 start, UINT32 *frames)
+{
+    UINT64 end = min(recorded_frames(), start + 30 * RATE);
+    LARGE_INTEGER offset;
+    DWORD size, done = 0;
+    float *buf = NULL;
+    HANDLE file;
+
+    *frames = 0;
+    if (end <= start) return NULL;
+    file = CreateFileW(recording, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                       OPEN_EXISTING, 0, NULL);
+    if (file == INVALID_HANDLE_VALUE) return NULL;
+    size = (end - start) * CHANNELS * sizeof(float);
+    offset.QuadPart = start * CHANNELS * sizeof(float);
+    if ((buf = malloc(size)) && SetFilePointerEx(file, offset, NULL, FILE_BEGIN)
+            && ReadFile(file, buf, size, &done, NULL))
+        *frames = done / (CHANNELS * sizeof(float));
+    CloseHandle(file);
+    return buf;
+}
+
+/* Whether the last frame of s is in rec, as expected. */
+static BOOL has_last_frame(const struct signal *s, const float *rec, UINT32 n)
+{
+    const float *last = s->expect + (SIGNAL_FRAMES - 1) * CHANNELS;
+    UINT32 i;
+
+    for (i = n; i-- > 0;)
+        if (frame_equal(rec + i * CHANNELS, last)) return TRUE;
+    return FALSE;
+}
+
+/* Waits (bounded) until the last frame of s and some silence after it are recorded since mark, then
+ * walks the recording with the ramp and checks that every frame of s came once, in order, without a
+ * gap, with its expected value, and nothing else around it. */
+static void check_recording(const struct signal *s, UINT64 mark)
+{
+    UINT32 n = 0, i, first, end, reports = 0, expected = 0, gap = 0, repeats = 0, skipped = 0, wrong = 0;
+    UINT32 tail_noise = 0;
+    DWORD start = GetTickCount(), seen_last = 0;
+    float *rec = NULL;
+
+    for (;;)
+    {
+        free(rec);
+        rec = read_recording(mark, &n);
+        if (rec && has_last_frame(s, rec, n))
+        {
+            if (!seen_last) seen_last = GetTickCount();
+            /* Some of what follows, for the tail: within 300 ms, or as much as came by then. */
+            else if (GetTickCount() - seen_last > 300) break;
+        }
+        if (GetTickCount() - start > RECORD_WAIT) break;
+        Sleep(50);
+    }
+    trace("%s: %u frames recorded since the client began (%.0f ms), in %lu ms\n", s->name, n, n * 1000.0 / RATE,
+          GetTickCount() - start);
+    if (!rec || !n)
+    {
+        ok(0, "%s: nothing was recorded in %s since the client began, within %u ms\n", s->name,
+           dbgstr_w(recording), RECORD_WAIT);
+        free(rec);
+        return;
+    }
+
+    for (first = 0; first < n && is_silence(rec + first * CHANNELS); first++);
+    if (!ok(first < n, "%s: only silence in the %u frames recorded since the client began\n", s->name, n))
+    {
+        free(rec);
+        return;
+    }
+
+    /* expected: the index of the signal's next frame. Each recorded frame is that one (good), or
+     * silence (a gap, or the end), or another frame of the signal (a repeat or a skip), or else the
+     * frame due with a wrong value. */
+    for (i = first; i < n && expected < SIGNAL_FRAMES; i++)
+    {
+        const float *f = rec + i * CHANNELS, *e = s->expect + expected * CHANNELS;
+        UINT32 run;
+        int k;
+
+        if (frame_equal(f, e))
+        {
+            expected++;
+            continue;
+        }
+        if (is_silence(f))
+        {
+            for (run = 0; i + run < n && is_silence(rec + (i + run) * CHANNELS); run++);
+            if (i + run == n) break;    /* silence to the end of the recording: the rest never came */
+            /* ALSA's file PCM has no clock: it takes frames as fast as the engine writes them, and a
+             * client that feeds in real time falls behind; silence then proves nothing. */
+            if (env.backend == TEST_BACKEND_ALSA)
+                trace("%s: %u frames of silence before frame %u: an underrun at a sink without a clock, not "
+                      "counted\n", s->name, run, expected);
+            else
+            {
+                gap += run;
+                if (reports++ < MAX_REPORTS)
+                    ok(0, "%s: a gap of %u frames (%.1f ms) of silence before frame %u of %u\n", s->name, run,
+                       run * 1000.0 / RATE, expected, SIGNAL_FRAMES);
+            }
+            i += run - 1;
+            continue;
+        }
+        if ((k = frame_index(s, f)) >= 0 && frame_equal(f, s->expect + k * CHANNELS))
+        {
+            if ((UINT32)k < expected) repeats++;
+            else skipped += k - expected;
+            if (reports++ < MAX_REPORTS)
+                ok(0, "%s: frame %d came where frame %u was due: %s\n", s->name, k, expected,
+                   (UINT32)k < expected ? "a repeat" : "frames skipped");
+            expected = k + 1;
+            continue;
+        }
+        wrong++;
+        if (reports++ < MAX_REPORTS)
+            ok(0, "%s: frame %u is (%.9g, %.9g), expected (%.9g, %.9g): ratio %.9g, %.9g\n", s->name, expected,
+               f[0], f[1], e[0], e[1], f[0] / e[0], f[1] / e[1]);
+        expected++;
+    }
+    end = i;
+
+    ok(expected == SIGNAL_FRAMES, "%s: the recording ends at frame %u of %u (%u frames recorded since the client "
+       "began, the first sound after %u)\n", s->name, expected, SIGNAL_FRAMES, n, first);
+    ok(!gap && !repeats && !skipped && !wrong, "%s: not played exactly: %u frames of gap, %u repeated, %u skipped, "
+       "%u with a wrong value\n", s->name, gap, repeats, skipped, wrong);
+    if (expected == SIGNAL_FRAMES)
+    {
+        /* After the last frame: silence, no stale data (as far as it was recorded). */
+        for (i = end; i < n && i < end + TAIL_FRAMES; i++)
+            if (!is_silence(rec + i * CHANNELS)) tail_noise++;
+        ok(!tail_noise, "%s: %u of the %u frames recorded after the signal are not silence\n", s->name, tail_noise,
+           min(n - end, TAIL_FRAMES));
+        trace("%s: all %u frames; first sound %u frames (%.1f ms) after the client began; %u frames of tail "
+              "recorded\n", s->name, SIGNAL_FRAMES, first, first * 1000.0 / RATE, min(n - end, TAIL_FRAMES));
+    }
+    free(rec);
+}
+
+/* With pulse, until the recorder writes in real time (bounded). */
+static void wait_for_recorder(void)
+{
+    DWORD start = GetTickCount();
+    UINT64 before = recorded_frames(), now;
+
+    if (env.backend != TEST_BACKEND_PULSE) return;
+    for (;;)
+    {
+        Sleep(100);
+        now = recorded_frames();
+        if (now - before >= RATE / 20) break;   /* at least half of the 100 ms came */
+        if (GetTickCount() - start > 10000)
+        {
+            ok(0, "the recording did not grow in %lu ms (%s frames)\n", GetTickCount() - start,
+               now ? "some" : "no");
+            break;
+        }
+        before = now;
+    }
+    trace("the recorder runs after %lu ms\n", GetTickCount() - start);
+}
+
+/* After a client played: check the recording (pulse, alsa), or give a client that has no recording
+ * to be compared with time to be heard before it is closed. */
+static void finish_playing(const struct signal *s, UINT64 mark, BOOL played)
+{
+    if (!played) return;
+    if (compare_samples) check_recording(s, mark);
+    else Sleep(200);
+}
+
+/* ---- The default endpoint, as our module describes it ---------------------------------------------- */
+
+static void read_default_endpoint(void)
+{
+    IMMDeviceEnumerator *mme;
+    IPropertyStore *props;
+    IMMDevice *dev = NULL;
+    PROPVARIANT pv;
+    HRESULT hr;
+
+    hr = CoCreateInstance(&CLSID_MMDeviceEnumerator, NULL, CLSCTX_INPROC_SERVER, &IID_IMMDeviceEnumerator,
+                          (void **)&mme);
+    ok(hr == S_OK, "CoCreateInstance(MMDeviceEnumerator): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) return;
+    hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, eRender, eConsole, &dev);
+    if (env.backend == TEST_BACKEND_NONE)
+        ok(hr == E_NOTFOUND, "GetDefaultAudioEndpoint(eRender) without a backend: got %08lx, expected "
+           "E_NOTFOUND\n", hr);
+    else if (env.backend != TEST_BACKEND_UNSET)
+        ok(hr == S_OK, "GetDefaultAudioEndpoint(eRender): got %08lx, expected S_OK\n", hr);
+    have_endpoint = hr == S_OK;
+    if (hr == S_OK)
+    {
+        hr = IMMDevice_OpenPropertyStore(dev, STGM_READ, &props);
+        ok(hr == S_OK, "OpenPropertyStore: got %08lx, expected S_OK\n", hr);
+        if (hr == S_OK)
+        {
+            PropVariantInit(&pv);
+            hr = IPropertyStore_GetValue(props, PKEY_OF(DEVPKEY_Device_FriendlyName), &pv);
+            if (ok(hr == S_OK && pv.vt == VT_LPWSTR, "PKEY_Device_FriendlyName: got %08lx, type %u\n", hr, pv.vt))
+                lstrcpynW(friendly_name, pv.pwszVal, ARRAY_SIZE(friendly_name));
+            PropVariantClear(&pv);
+            hr = IPropertyStore_GetValue(props, &PKEY_AudioEndpoint_GUID, &pv);
+            if (ok(hr == S_OK && pv.vt == VT_LPWSTR, "PKEY_AudioEndpoint_GUID: got %08lx, type %u\n", hr, pv.vt))
+                ok(CLSIDFromString(pv.pwszVal, &endpoint_guid) == S_OK, "PKEY_AudioEndpoint_GUID %s is no GUID\n",
+                   dbgstr_w(pv.pwszVal));
+            PropVariantClear(&pv);
+            IPropertyStore_Release(props);
+        }
+        IMMDevice_Release(dev);
+    }
+    IMMDeviceEnumerator_Release(mme);
+
+    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA)
+        ok(wcsstr(friendly_name, env.render_name) != NULL, "default endpoint's friendly name %s does not hold "
+           "MMDEVAPI_TEST_RENDER_NAME %s\n", dbgstr_w(friendly_name), dbgstr_w(env.render_name));
+    if (!child_name) trace("default render endpoint: %s\n", have_endpoint ? dbgstr_w(friendly_name) : "none");
+}
+
+/* ---- dsound ------------------------------------------------------------------------------------------- */
+
+struct ds_enum
+{
+    unsigned int devices;           /* entries with a GUID (the first, "Primary Sound Driver", has none) */
+    BOOL found;                     /* the default endpoint's GUID, with its friendly name */
+    WCHAR description[256];         /* the description listed with the default endpoint's GUID */
+};
+
+static BOOL CALLBACK ds_enum_callback(GUID *guid, const WCHAR *description, const WCHAR *module, void *context)
+{
+    struct ds_enum *ctx = context;
+
+    trace("DirectSoundEnumerate: %s %s, module %s\n", guid ? "device" : "primary", dbgstr_w(description),
+          dbgstr_w(module));
+    if (!guid) return TRUE;
+    ctx->devices++;
+    if (IsEqualGUID(guid, &endpoint_guid))
+    {
+        ctx->found = TRUE;
+        lstrcpynW(ctx->description, description, ARRAY_SIZE(ctx->description));
+    }
+    return TRUE;
+}
+
+static void test_dsound_enumerate(void)
+{
+    struct ds_enum ctx = {0};
+    GUID guid;
+    HRESULT hr;
+
+    hr = DirectSoundEnumerateW(ds_enum_callback, &ctx);
+    ok(hr == DS_OK, "DirectSoundEnumerateW: got %08lx, expected DS_OK\n", hr);
+    if (!have_endpoint)
+    {
+        ok(!ctx.devices, "DirectSoundEnumerateW without an endpoint listed %u devices, expected none\n",
+           ctx.devices);
+        return;
+    }
+    /* dsound names the default playback device by the endpoint's PKEY_AudioEndpoint_GUID. */
+    hr = GetDeviceID(&DSDEVID_DefaultPlayback, &guid);
+    ok(hr == DS_OK && IsEqualGUID(&guid, &endpoint_guid), "GetDeviceID(DSDEVID_DefaultPlayback): got %08lx, "
+       "expected DS_OK and the endpoint's PKEY_AudioEndpoint_GUID\n", hr);
+    if (!ok(ctx.found, "DirectSoundEnumerateW did not list the default endpoint (%u devices listed)\n", ctx.devices))
+        return;
+    ok(!wcscmp(ctx.description, friendly_name), "dsound's description %s, expected the endpoint's friendly name %s\n",
+       dbgstr_w(ctx.description), dbgstr_w(friendly_name));
+    if (env.backend != TEST_BACKEND_UNSET)
+        ok(wcsstr(ctx.description, env.render_name) != NULL, "dsound's description %s does not hold %s\n",
+           dbgstr_w(ctx.description), dbgstr_w(env.render_name));
+}
+
+static void test_dsound(void)
+{
+    static struct signal s;
+    DSBUFFERDESC desc = {.dwSize = sizeof(desc)};
+    IDirectSoundBuffer *buffer = NULL;
+    WAVEFORMATEX wfx = {WAVE_FORMAT_PCM, CHANNELS, RATE, RATE * CHANNELS * 2, CHANNELS * 2, 16, 0};
+    IDirectSound8 *ds = NULL;
+    DWORD size1, size2, status = 0, begin, limit;
+    void *ptr1, *ptr2;
+    BOOL played = FALSE;
+    UINT64 mark;
+    HRESULT hr;
+
+    make_int16_signal(&s, "dsound", 0xd5000001, 1, -1);
+    test_dsound_enumerate();
+
+    hr = DirectSoundCreate8(NULL, &ds, NULL);
+    if (!have_endpoint)
+    {
+        /* Windows without a sound card: DSERR_NODRIVER. Wine's dsound turns GetDeviceID's failure to
+         * find the default device into DSERR_INVALIDPARAM. */
+        ok(hr == DSERR_NODRIVER || hr == DSERR_INVALIDPARAM || hr == DS_OK, "DirectSoundCreate8 without an "
+           "endpoint: got %08lx, expected DSERR_NODRIVER or DSERR_INVALIDPARAM (or DS_OK)\n", hr);
+        trace("DirectSoundCreate8 without an endpoint: %08lx\n", hr);
+    }
+    else ok(hr == DS_OK, "DirectSoundCreate8(NULL): got %08lx, expected DS_OK\n", hr);
+    if (hr != DS_OK) return;
+
+    hr = IDirectSound8_SetCooperativeLevel(ds, GetDesktopWindow(), DSSCL_PRIORITY);
+    ok(hr == DS_OK, "SetCooperativeLevel(DSSCL_PRIORITY): got %08lx, expected DS_OK\n", hr);
+
+    desc.dwFlags = DSBCAPS_GETCURRENTPOSITION2 | DSBCAPS_GLOBALFOCUS;
+    desc.dwBufferBytes = sizeof(s.pcm);
+    desc.lpwfxFormat = &wfx;
+    hr = IDirectSound8_CreateSoundBuffer(ds, &desc, &buffer, NULL);
+    ok(hr == DS_OK, "CreateSoundBuffer(48 kHz int16 stereo, %lu bytes): got %08lx, expected DS_OK\n",
+       desc.dwBufferBytes, hr);
+    if (hr != DS_OK) goto done;
+
+    hr = IDirectSoundBuffer_Lock(buffer, 0, 0, &ptr1, &size1, &ptr2, &size2, DSBLOCK_ENTIREBUFFER);
+    ok(hr == DS_OK && size1 == sizeof(s.pcm) && !size2, "Lock(DSBLOCK_ENTIREBUFFER): got %08lx, %lu + %lu bytes\n",
+       hr, size1, size2);
+    if (hr != DS_OK) goto done;
+    memcpy(ptr1, s.pcm, min(size1, sizeof(s.pcm)));
+    hr = IDirectSoundBuffer_Unlock(buffer, ptr1, size1, ptr2, size2);
+    ok(hr == DS_OK, "Unlock: got %08lx, expected DS_OK\n", hr);
+
+    mark = compare_samples ? recording_mark() : 0;
+    hr = IDirectSoundBuffer_Play(buffer, 0, 0, 0);
+    ok(hr == DS_OK, "Play(no loop): got %08lx, expected DS_OK\n", hr);
+    if (hr != DS_OK) goto done;
+
+    /* A buffer played without DSBPLAY_LOOPING stops by itself at its end. */
+    begin = GetTickCount();
+    limit = SIGNAL_FRAMES * 1000 / RATE + 3000;
+    do
+    {
+        Sleep(10);
+        hr = IDirectSoundBuffer_GetStatus(buffer, &status);
+    } while (hr == DS_OK && (status & DSBSTATUS_PLAYING) && GetTickCount() - begin < limit);
+    played = ok(hr == DS_OK && !(status & DSBSTATUS_PLAYING), "dsound: the buffer of %u ms still plays after "
+                "%lu ms (GetStatus %08lx, status %#lx)\n", SIGNAL_FRAMES * 1000 / RATE, GetTickCount() - begin, hr,
+                status);
+    trace("dsound: the buffer stopped by itself after %lu ms\n", GetTickCount() - begin);
+    hr = IDirectSoundBuffer_Stop(buffer);
+    ok(hr == DS_OK, "Stop: got %08lx, expected DS_OK\n", hr);
+    /* The device stays open while the recording is read: what dsound mixed ahead is still queued. */
+    finish_playing(&s, mark, played);
+
+done:
+    if (buffer) IDirectSoundBuffer_Release(buffer);
+    IDirectSound8_Release(ds);
+}
+
+/* ---- winmm -------------------------------------------------------------------------------------------- */
+
+static void test_waveout_caps(void)
+{
+    WCHAR expect[MAXPNAMELEN];
+    WAVEOUTCAPSW caps;
+    UINT count, i, found = 0;
+    MMRESULT mr;
+
+    count = waveOutGetNumDevs();
+    if (!have_endpoint)
+    {
+        ok(!count, "waveOutGetNumDevs without an endpoint: got %u, expected 0\n", count);
+        return;
+    }
+    ok(count >= 1, "waveOutGetNumDevs: got %u, expected at least 1\n", count);
+    /* szPname is the friendly name, cut to what fits. */
+    lstrcpynW(expect, friendly_name, ARRAY_SIZE(expect));
+    for (i = 0; i < count; i++)
+    {
+        mr = waveOutGetDevCapsW(i, &caps, sizeof(caps));
+        ok(mr == MMSYSERR_NOERROR, "waveOutGetDevCapsW(%u): got %u, expected MMSYSERR_NOERROR\n", i, mr);
+        if (mr != MMSYSERR_NOERROR) continue;
+        trace("waveOut device %u: %s, %u channels, formats %#lx\n", i, dbgstr_w(caps.szPname), caps.wChannels,
+              caps.dwFormats);
+        if (!wcscmp(caps.szPname, expect)) found++;
+    }
+    ok(found == 1, "%u waveOut devices are named %s (the default endpoint), expected 1\n", found, dbgstr_w(expect));
+    if (env.backend != TEST_BACKEND_UNSET)
+        ok(wcsstr(expect, env.render_name) != NULL, "waveOut's name %s does not hold %s\n", dbgstr_w(expect),
+           dbgstr_w(env.render_name));
+    mr = waveOutGetDevCapsW(WAVE_MAPPER, &caps, sizeof(caps));
+    ok(mr == MMSYSERR_NOERROR, "waveOutGetDevCapsW(WAVE_MAPPER): got %u, expected MMSYSERR_NOERROR\n", mr);
+    if (mr == MMSYSERR_NOERROR) trace("WAVE_MAPPER: %s\n", dbgstr_w(caps.szPname));
+}
+
+static void test_winmm(void)
+{
+    static struct signal s;
+    static const UINT32 splits[] = {0, SIGNAL_FRAMES / 4, SIGNAL_FRAMES / 2, SIGNAL_FRAMES};
+    static const short lead[LEAD_FRAMES * CHANNELS];
+    WAVEFORMATEX wfx = {WAVE_FORMAT_PCM, CHANNELS, RATE, RATE * CHANNELS * 2, CHANNELS * 2, 16, 0};
+    WAVEHDR headers[ARRAY_SIZE(splits)];
+    unsigned int i, prepared = 0, written = 0, pending;
+    DWORD begin, limit;
+    BOOL played = FALSE;
+    HANDLE event;
+    HWAVEOUT wo;
+    MMTIME time;
+    MMRESULT mr;
+    UINT64 mark;
+
+    make_int16_signal(&s, "winmm", 0x3a000002, 0, 1);
+    test_waveout_caps();
+
+    event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    mr = waveOutOpen(&wo, WAVE_MAPPER, &wfx, (DWORD_PTR)event, 0, CALLBACK_EVENT);
+    if (!have_endpoint)
+    {
+        ok(mr == MMSYSERR_BADDEVICEID || mr == MMSYSERR_NODRIVER || mr == MMSYSERR_NOERROR, "waveOutOpen"
+           "(WAVE_MAPPER) without an endpoint: got %u, expected MMSYSERR_BADDEVICEID or MMSYSERR_NODRIVER\n", mr);
+        trace("waveOutOpen(WAVE_MAPPER) without an endpoint: %u\n", mr);
+    }
+    else ok(mr == MMSYSERR_NOERROR, "waveOutOpen(WAVE_MAPPER, 48 kHz int16 stereo, CALLBACK_EVENT): got %u, "
+            "expected MMSYSERR_NOERROR\n", mr);
+    if (mr != MMSYSERR_NOERROR)
+    {
+        CloseHandle(event);
+        return;
+    }
+    /* WOM_OPEN */
+    ok(WaitForSingleObject(event, 1000) == WAIT_OBJECT_0, "waveOutOpen did not signal the event\n");
+
+    /* The first header is silence (see LEAD_FRAMES), the others hold the signal. */
+    memset(headers, 0, sizeof(headers));
+    headers[0].lpData = (char *)lead;
+    headers[0].dwBufferLength = sizeof(lead);
+    for (i = 1; i < ARRAY_SIZE(headers); i++)
+    {
+        headers[i].lpData = (char *)(s.pcm + splits[i - 1] * CHANNELS);
+        headers[i].dwBufferLength = (splits[i] - splits[i - 1]) * CHANNELS * sizeof(short);
+    }
+    for (i = 0; i < ARRAY_SIZE(headers); i++)
+    {
+        mr = waveOutPrepareHeader(wo, &headers[i], sizeof(headers[i]));
+        ok(mr == MMSYSERR_NOERROR, "waveOutPrepareHeader(%u): got %u, expected MMSYSERR_NOERROR\n", i, mr);
+        if (mr != MMSYSERR_NOERROR) break;
+        prepared++;
+    }
+    mark = compare_samples ? recording_mark() : 0;
+    for (i = 0; i < prepared; i++)
+    {
+        mr = waveOutWrite(wo, &headers[i], sizeof(headers[i]));
+        ok(mr == MMSYSERR_NOERROR, "waveOutWrite(%u): got %u, expected MMSYSERR_NOERROR\n", i, mr);
+        if (mr != MMSYSERR_NOERROR) break;
+        written++;
+    }
+
+    /* Each header comes back WHDR_DONE (WOM_DONE sets the event) once it was played. */
+    begin = GetTickCount();
+    limit = (LEAD_FRAMES + SIGNAL_FRAMES) * 1000 / RATE + 3000;
+    for (;;)
+    {
+        for (i = 0, pending = 0; i < written; i++) if (!(headers[i].dwFlags & WHDR_DONE)) pending++;
+        if (!pending || GetTickCount() - begin > limit) break;
+        WaitForSingleObject(event, 50);
+    }
+    played = ok(written == ARRAY_SIZE(headers) && !pending, "winmm: %u of %u headers written, %u not done after "
+                "%lu ms\n", written, (unsigned int)ARRAY_SIZE(headers), pending, GetTickCount() - begin);
+    trace("winmm: all headers done after %lu ms\n", GetTickCount() - begin);
+
+    /* Once everything was played, the position is the frames written. */
+    memset(&time, 0, sizeof(time));
+    time.wType = TIME_SAMPLES;
+    mr = waveOutGetPosition(wo, &time, sizeof(time));
+    ok(mr == MMSYSERR_NOERROR && time.wType == TIME_SAMPLES, "waveOutGetPosition(TIME_SAMPLES): got %u, type %u\n",
+       mr, time.wType);
+    if (played && mr == MMSYSERR_NOERROR && time.wType == TIME_SAMPLES)
+        ok(time.u.sample == LEAD_FRAMES + SIGNAL_FRAMES, "waveOutGetPosition: got %lu samples, expected the %u "
+           "written\n", time.u.sample, LEAD_FRAMES + SIGNAL_FRAMES);
+
+    finish_playing(&s, mark, played);
+
+    mr = waveOutReset(wo);
+    ok(mr == MMSYSERR_NOERROR, "waveOutReset: got %u, expected MMSYSERR_NOERROR\n", mr);
+    for (i = 0; i < prepared; i++)
+    {
+        mr = waveOutUnprepareHeader(wo, &headers[i], sizeof(headers[i]));
+        ok(mr == MMSYSERR_NOERROR, "waveOutUnprepareHeader(%u): got %u, expected MMSYSERR_NOERROR\n", i, mr);
+    }
+    mr = waveOutClose(wo);
+    ok(mr == MMSYSERR_NOERROR, "waveOutClose: got %u, expected MMSYSERR_NOERROR\n", mr);
+    CloseHandle(event);
+}
+
+/* ---- xaudio2 ------------------------------------------------------------------------------------------ */
+
+/* The source voice's callback: OnStreamEnd sets an event; errors are counted. */
+struct voice_callback
+{
+    IXAudio2VoiceCallback IXAudio2VoiceCallback_iface;
+    HANDLE stream_end;
+    LONG errors;
+};
+
+static struct voice_callback *impl_from_IXAudio2VoiceCallback(IXAudio2VoiceCallback *iface)
+{
+    return CONTAINING_RECORD(iface, struct voice_callback, IXAudio2VoiceCallback_iface);
+}
+
+static void WINAPI callback_OnVoiceProcessingPassStart(IXAudio2VoiceCallback *iface, UINT32 bytes) {}
+static void WINAPI callback_OnVoiceProcessingPassEnd(IXAudio2VoiceCallback *iface) {}
+static void WINAPI callback_OnBufferStart(IXAudio2VoiceCallback *iface, void *context) {}
+static void WINAPI callback_OnBufferEnd(IXAudio2VoiceCallback *iface, void *context) {}
+static void WINAPI callback_OnLoopEnd(IXAudio2VoiceCallback *iface, void *context) {}
+
+static void WINAPI callback_OnStreamEnd(IXAudio2VoiceCallback *iface)
+{
+    SetEvent(impl_from_IXAudio2VoiceCallback(iface)->stream_end);
+}
+
+static void WINAPI callback_OnVoiceError(IXAudio2VoiceCallback *iface, void *context, HRESULT error)
+{
+    InterlockedIncrement(&impl_from_IXAudio2VoiceCallback(iface)->errors);
+}
+
+static const IXAudio2VoiceCallbackVtbl voice_callback_vtbl =
+{
+    callback_OnVoiceProcessingPassStart,
+    callback_OnVoiceProcessingPassEnd,
+    callback_OnStreamEnd,
+    callback_OnBufferStart,
+    callback_OnBufferEnd,
+    callback_OnLoopEnd,
+    callback_OnVoiceError,
+};
+
+/* Wine's xaudio2 (FAudio inside) mixes in float. A 48 kHz stereo source voice into a 48 kHz stereo
+ * mastering voice is not resampled; the default output matrix of stereo to stereo is the identity,
+ * and every volume is 1: each output sample is in * 1 + other * 0 added to 0, and the master applies
+ * no volume and no limiter by default. So the backend gets the source's floats bit for bit. */
+static void test_xaudio2(void)
+{
+    static struct signal s;
+    static const WCHAR *dlls[] = {L"xaudio2_9.dll", L"xaudio2_8.dll"};
+    HRESULT (WINAPI *pXAudio2Create)(IXAudio2 **, UINT32, XAUDIO2_PROCESSOR);
+    struct voice_callback callback = {.IXAudio2VoiceCallback_iface.lpVtbl = &voice_callback_vtbl};
+    WAVEFORMATEX wfx = {WAVE_FORMAT_IEEE_FLOAT, CHANNELS, RATE, RATE * CHANNELS * 4, CHANNELS * 4, 32, 0};
+    static const float lead[LEAD_FRAMES * CHANNELS];
+    XAUDIO2_BUFFER buffer = {0};
+    XAUDIO2_VOICE_DETAILS details;
+    XAUDIO2_VOICE_STATE state;
+    IXAudio2MasteringVoice *master = NULL;
+    IXAudio2SourceVoice *source = NULL;
+    IXAudio2 *xa = NULL;
+    HMODULE module = NULL;
+    DWORD begin, limit, wait;
+    BOOL played = FALSE;
+    UINT64 mark;
+    unsigned int i;
+    HRESULT hr;
+
+    make_float_signal(&s, "xaudio2", 0xa2000003);
+    for (i = 0; i < ARRAY_SIZE(dlls) && !module; i++)
+        if ((module = LoadLibraryW(dlls[i]))) trace("xaudio2: %s\n", dbgstr_w(dlls[i]));
+    if (!module)
+    {
+        skip("xaudio2: neither xaudio2_9.dll nor xaudio2_8.dll loads\n");
+        return;
+    }
+    pXAudio2Create = (void *)GetProcAddress(module, "XAudio2Create");
+    if (!ok(pXAudio2Create != NULL, "xaudio2: no XAudio2Create export\n")) goto done;
+
+    hr = pXAudio2Create(&xa, 0, XAUDIO2_DEFAULT_PROCESSOR);
+    ok(hr == S_OK, "XAudio2Create: got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) goto done;
+
+    hr = IXAudio2_CreateMasteringVoice(xa, &master, XAUDIO2_DEFAULT_CHANNELS, XAUDIO2_DEFAULT_SAMPLERATE, 0, NULL,
+                                       NULL, AudioCategory_GameEffects);
+    if (!have_endpoint)
+    {
+        ok(FAILED(hr) || hr == S_OK, "CreateMasteringVoice without an endpoint: got %08lx\n", hr);
+        trace("CreateMasteringVoice without an endpoint: %08lx\n", hr);
+    }
+    else ok(hr == S_OK, "CreateMasteringVoice(default device): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) goto done;
+
+    /* The mastering voice takes the endpoint's mix format: 48 kHz stereo here. */
+    IXAudio2MasteringVoice_GetVoiceDetails(master, &details);
+    trace("xaudio2: mastering voice %u channels at %u Hz\n", details.InputChannels, details.InputSampleRate);
+    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA)
+        ok(details.InputChannels == env.render_format.channels && details.InputSampleRate == env.render_format.rate,
+           "mastering voice: %u channels at %u Hz, expected the endpoint's %u at %lu Hz\n", details.InputChannels,
+           details.InputSampleRate, env.render_format.channels, env.render_format.rate);
+
+    callback.stream_end = CreateEventW(NULL, TRUE, FALSE, NULL);
+    hr = IXAudio2_CreateSourceVoice(xa, &source, &wfx, 0, XAUDIO2_DEFAULT_FREQ_RATIO,
+                                    &callback.IXAudio2VoiceCallback_iface, NULL, NULL);
+    ok(hr == S_OK, "CreateSourceVoice(48 kHz float stereo): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) goto done;
+
+    /* Silence first (see LEAD_FRAMES): Wine's xaudio2 starts its IAudioClient with the first voice. */
+    buffer.AudioBytes = sizeof(lead);
+    buffer.pAudioData = (const BYTE *)lead;
+    hr = IXAudio2SourceVoice_SubmitSourceBuffer(source, &buffer, NULL);
+    ok(hr == S_OK, "SubmitSourceBuffer(silence): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) goto done;
+    buffer.Flags = XAUDIO2_END_OF_STREAM;
+    buffer.AudioBytes = sizeof(s.fpcm);
+    buffer.pAudioData = (const BYTE *)s.fpcm;
+    hr = IXAudio2SourceVoice_SubmitSourceBuffer(source, &buffer, NULL);
+    ok(hr == S_OK, "SubmitSourceBuffer(signal, XAUDIO2_END_OF_STREAM): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) goto done;
+
+    mark = compare_samples ? recording_mark() : 0;
+    hr = IXAudio2SourceVoice_Start(source, 0, XAUDIO2_COMMIT_NOW);
+    ok(hr == S_OK, "Start: got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) goto done;
+
+    begin = GetTickCount();
+    limit = (LEAD_FRAMES + SIGNAL_FRAMES) * 1000 / RATE + 3000;
+    wait = WaitForSingleObject(callback.stream_end, limit);
+    ok(wait == WAIT_OBJECT_0, "xaudio2: no OnStreamEnd after %lu ms\n", GetTickCount() - begin);
+    trace("xaudio2: OnStreamEnd after %lu ms\n", GetTickCount() - begin);
+    IXAudio2SourceVoice_GetState(source, &state, 0);
+    ok(!state.BuffersQueued, "xaudio2: %u buffers still queued at the end of the stream\n", state.BuffersQueued);
+    /* SamplesPlayed counts from the last end of stream: 0 again here, so it proves nothing. */
+    trace("xaudio2: SamplesPlayed %lu at the end of the stream\n", (unsigned long)state.SamplesPlayed);
+    ok(!callback.errors, "xaudio2: %ld OnVoiceError\n", callback.errors);
+    played = wait == WAIT_OBJECT_0;
+    /* The engine stays up while the recording is read: what it mixed is still on its way. */
+    finish_playing(&s, mark, played);
+
+done:
+    if (source) IXAudio2SourceVoice_DestroyVoice(source);
+    if (master) IXAudio2MasteringVoice_DestroyVoice(master);
+    if (xa) IXAudio2_Release(xa);
+    if (callback.stream_end) CloseHandle(callback.stream_end);
+    if (module) FreeLibrary(module);
+}
+
+/* ---- Main --------------------------------------------------------------------------------------------- */
+
+static const struct
+{
+    const char *name;
+    void (*test)(void);
+}
+clients[] =
+{
+    {"dsound", test_dsound},
+    {"winmm", test_winmm},
+    {"xaudio2", test_xaudio2},
+};
+
+/* A crash in a client ends its process at once, with the exception's code, instead of waiting for a
+ * debugger. */
+static LONG WINAPI crash_filter(EXCEPTION_POINTERS *info)
+{
+    const EXCEPTION_RECORD *rec = info->ExceptionRecord;
+
+    printf("%s: exception %08lx at %p\n", child_name, rec->ExceptionCode, rec->ExceptionAddress);
+    fflush(stdout);
+    TerminateProcess(GetCurrentProcess(), rec->ExceptionCode);
+    return EXCEPTION_EXECUTE_HANDLER;
+}
+
+/* Runs one client in its own process, so that a client that crashes or hangs is a failure of its
+ * own and the next one still runs. */
+static void run_client(unsigned int index)
+{
+    /* Wine 8's xaudio2 does not check CreateMasteringVoice's failure to find a default endpoint (it
+     * comes from FAudio, which goes on with the NULL IMMDevice): a page fault, with Wine's own
+     * mmdevapi as with ours. Windows returns an error. */
+    BOOL known_crash = !have_endpoint && !strcmp(clients[index].name, "xaudio2");
+    STARTUPINFOA si = {.cb = sizeof(si)};
+    char exe[MAX_PATH], cmd[MAX_PATH + 32];
+    PROCESS_INFORMATION pi;
+    DWORD code = 0, wait;
+
+    GetModuleFileNameA(NULL, exe, sizeof(exe));
+    snprintf(cmd, sizeof(cmd), "\"%s\" --child %s", exe, clients[index].name);
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+    si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+    si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+    trace("---- %s\n", clients[index].name);
+    if (!ok(CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi), "CreateProcess(%s): error %lu\n",
+            cmd, GetLastError()))
+        return;
+    wait = WaitForSingleObject(pi.hProcess, CLIENT_WAIT);
+    if (!ok(wait == WAIT_OBJECT_0, "%s: still running after %u ms: a hang\n", clients[index].name, CLIENT_WAIT))
+    {
+        TerminateProcess(pi.hProcess, 1);
+        WaitForSingleObject(pi.hProcess, 5000);
+    }
+    else
+    {
+        GetExitCodeProcess(pi.hProcess, &code);
+        if (code > 1 || known_crash)
+            todo_ok_if(known_crash, code <= 1, "%s: the process ended by exception %08lx\n", clients[index].name, code);
+        else ok(!code, "%s: failures (above)\n", clients[index].name);
+    }
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+}
+
+static BOOL setup(void)
+{
+    if (!test_read_env(&env)) return FALSE;
+    compare_samples = env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA;
+    if (compare_samples && !ok(find_recording(), "where the harness records is not set (MMDEVAPI_TEST_ALSA_FILE, "
+                               "MMDEVAPI_TEST_PULSE_RECORDING)\n"))
+        return FALSE;
+    read_default_endpoint();
+    return !compare_samples || have_endpoint;
+}
+
+/* "clients" runs every client, each in a child process ("clients --child NAME"); "clients NAME..." runs
+ * the clients named. */
+int main(int argc, char **argv)
+{
+    unsigned int i;
+    int arg;
+    HRESULT hr;
+
+    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    ok(hr == S_OK, "CoInitializeEx(MTA): got %08lx\n", hr);
+
+    if (argc == 3 && !strcmp(argv[1], "--child"))
+    {
+        child_name = argv[2];
+        SetUnhandledExceptionFilter(crash_filter);
+        for (i = 0; i < ARRAY_SIZE(clients) && strcmp(clients[i].name, child_name); i++);
+        if (ok(i < ARRAY_SIZE(clients), "no client %s\n", child_name) && setup()) clients[i].test();
+        CoUninitialize();
+        return test_summary();
+    }
+
+    if (setup())
+    {
+        if (compare_samples)
+        {
+            trace("recording: %s\n", dbgstr_w(recording));
+            wait_for_recorder();
+        }
+        else skip("%s: nothing records what is played, the samples are not compared\n",
+                  env.backend == TEST_BACKEND_NONE ? "no backend" : "MMDEVAPI_TEST_BACKEND unset");
+        for (i = 0; i < ARRAY_SIZE(clients); i++)
+        {
+            for (arg = 1; arg < argc && strcmp(argv[arg], clients[i].name); arg++);
+            if (argc == 1 || arg < argc) run_client(i);
+        }
+    }
+    CoUninitialize();
+    return test_summary();
+}

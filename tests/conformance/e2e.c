@@ -1,0 +1,795 @@
+/*
+ * End to end: plays known signals through the default render endpoint in shared mode and compares,
+ * sample by sample, what reached the backend.
+ *
+ * The harness records what the backend got as raw float32 48 kHz stereo: with alsa the file
+ * plugin's output, MMDEVAPI_TEST_ALSA_FILE; with pulse the sink's monitor, recorded by parec into
+ * MMDEVAPI_TEST_PULSE_RECORDING (by default $MMDEVAPI_TEST_DIR/pulse-out.raw). Each case notes how
+ * long the recording is, plays, then reads what came after and finds its signal there: by an
+ * exact match of its first frames, or for the resampled sine by its first sound. The signals are
+ * multiples of 2^-17 below 1 in magnitude, so that sums and halves are exact in float whatever
+ * order a mixer adds in.
+ *
+ *   (a) float32 in the mix format: the same bits come out
+ *   (b) two streams: their exact sum
+ *   (c) IAudioStreamVolume at 0.5: exactly half
+ *   (d) 44.1 kHz int16 stereo with AUTOCONVERTPCM: the right frequencies, an SNR of at least
+ *       MMDEVAPI_TEST_MIN_SNR_DB (default 60)
+ *   (e) 10 s counting frames: each frame once, in order, no gap
+ *
+ * "e2e --selftest" plays the same signals and checks only the calls, for a system without the
+ * harness's recorder (e.g. stock Wine). With MMDEVAPI_TEST_BACKEND=none, or unset without
+ * --selftest, there is nothing to record and the program skips.
+ */
+
+#define COBJMACROS
+#define CONST_VTABLE
+#include "test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <objbase.h>
+#include <propsys.h>
+#include <initguid.h>
+#include <mmdeviceapi.h>
+#include <audioclient.h>
+#include <mmreg.h>
+#include <ks.h>
+#include <ksmedia.h>
+
+#define REC_RATE     48000      /* the recording's format */
+#define REC_CHANNELS 2
+#define MATCH_FRAMES 16         /* frames matched exactly to find a signal */
+#define TAIL_FRAMES  256        /* frames checked for silence after a signal */
+
+static const double pi = 3.14159265358979323846;
+
+static struct test_env env;
+static BOOL selftest;
+static IMMDevice *dev;
+static WAVEFORMATEXTENSIBLE mix;
+static WCHAR recording[MAX_PATH];
+static double min_snr_db = 60.0;
+
+/* ---- Signals ----------------------------------------------------------------------------------------- */
+
+static UINT32 rng_next(UINT32 *state)
+{
+    UINT32 x = *state;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+/* frames of stereo noise in [-scale, scale), multiples of scale / 32768, none 0; scale a power of 2. */
+static float *noise(UINT32 seed, UINT32 frames, float scale)
+{
+    float *buf = malloc(frames * REC_CHANNELS * sizeof(float));
+    UINT32 state = seed, i;
+    int k;
+
+    for (i = 0; buf && i < frames * REC_CHANNELS; i++)
+    {
+        k = (int)(rng_next(&state) >> 16) - 32768;
+        buf[i] = (k ? k : 1) * (scale / 32768.0f);
+    }
+    return buf;
+}
+
+/* Frame k of the counting signal: (k + 1) / 2^20 and its negative, distinct for k < 2^23. */
+static void counting_frame(UINT32 k, float *frame)
+{
+    frame[0] = (float)(k + 1) / 1048576.0f;
+    frame[1] = -frame[0];
+}
+
+/* ---- The recording ----------------------------------------------------------------------------------- */
+
+/* A Unix path as Wine sees it on drive Z:. */
+static void unix_to_windows(const WCHAR *unix_path, WCHAR *out, size_t size)
+{
+    size_t i;
+
+    if (unix_path[0] != '/')
+    {
+        lstrcpynW(out, unix_path, size);
+        return;
+    }
+    _snwprintf(out, size, L"Z:%s", unix_path);
+    out[size - 1] = 0;
+    for (i = 0; out[i]; i++) if (out[i] == '/') out[i] = '\\';
+}
+
+static BOOL find_recording(void)
+{
+    WCHAR path[MAX_PATH];
+
+    if (env.backend == TEST_BACKEND_ALSA)
+    {
+        if (!test_getenv("MMDEVAPI_TEST_ALSA_FILE", path, ARRAY_SIZE(path))) return FALSE;
+    }
+    else if (!test_getenv("MMDEVAPI_TEST_PULSE_RECORDING", path, ARRAY_SIZE(path)))
+    {
+        if (!test_getenv("MMDEVAPI_TEST_DIR", path, ARRAY_SIZE(path))) return FALSE;
+        wcsncat(path, L"/pulse-out.raw", ARRAY_SIZE(path) - wcslen(path) - 1);
+    }
+    unix_to_windows(path, recording, ARRAY_SIZE(recording));
+    return TRUE;
+}
+
+static HANDLE open_recording(void)
+{
+    return CreateFileW(recording, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                       NULL, OPEN_EXISTING, 0, NULL);
+}
+
+/* Whole frames recorded so far; 0 if there is no recording yet. */
+static UINT64 recorded_frames(void)
+{
+    LARGE_INTEGER size = {{0}};
+    HANDLE file;
+
+    if ((file = open_recording()) == INVALID_HANDLE_VALUE) return 0;
+    GetFileSizeEx(file, &size);
+    CloseHandle(file);
+    return size.QuadPart / (REC_CHANNELS * sizeof(float));
+}
+
+/* The frames recorded from frame start on (free() them); NULL if none. */
+static float *read_recording(UINT64 start, UINT32 *frames)
+{
+    UINT64 end = recorded_frames();
+    LARGE_INTEGER offset;
+    DWORD bytes, done = 0;
+    float *buf;
+    HANDLE file;
+
+    *frames = 0;
+    if (end <= start || end - start > 0x1000000) return NULL;
+    bytes = (end - start) * REC_CHANNELS * sizeof(float);
+    if ((file = open_recording()) == INVALID_HANDLE_VALUE) return NULL;
+    if (!(buf = malloc(bytes)))
+    {
+        CloseHandle(file);
+        return NULL;
+    }
+    offset.QuadPart = start * REC_CHANNELS * sizeof(float);
+    if (SetFilePointerEx(file, offset, NULL, FILE_BEGIN)) ReadFile(file, buf, bytes, &done, NULL);
+    CloseHandle(file);
+    *frames = done / (REC_CHANNELS * sizeof(float));
+    return buf;
+}
+
+/* Where the current case's audio begins in the recording. The recording only grows, but alsa-lib's
+ * file plugin truncates its file whenever the PCM is opened again: then it begins at 0. */
+static UINT64 rec_mark, rec_seen;
+
+static void rec_begin(void)
+{
+    rec_mark = rec_seen = recorded_frames();
+}
+
+static void rec_watch(void)
+{
+    UINT64 n = recorded_frames();
+
+    if (n < rec_seen) rec_mark = 0;
+    rec_seen = n;
+}
+
+/* How a case finds its signal in what was recorded since it began. */
+struct expect
+{
+    const char *name;
+    const float *signal;    /* its frames, the first ones matched exactly; NULL: the first sound */
+    UINT32 length;          /* how many frames of signal there are */
+    UINT32 frames;          /* how many frames to wait for from its start */
+};
+
+static BOOL locate(const float *rec, UINT32 n, const struct expect *e, UINT32 *at)
+{
+    const UINT32 size = MATCH_FRAMES * REC_CHANNELS * sizeof(float);
+    UINT32 i;
+
+    for (i = 0; i < n; i++)
+    {
+        if (!e->signal)
+        {
+            if (fabsf(rec[i * 2]) > 1e-3f || fabsf(rec[i * 2 + 1]) > 1e-3f) break;
+        }
+        else if (i + MATCH_FRAMES <= n && rec[i * 2] == e->signal[0] && !memcmp(rec + i * 2, e->signal, size))
+            break;
+    }
+    *at = i;
+    return i < n;
+}
+
+struct frame_key
+{
+    UINT64 bits;
+    UINT32 index;
+};
+
+static UINT64 frame_bits(const float *frame)
+{
+    UINT32 l, r;
+
+    memcpy(&l, &frame[0], sizeof(l));
+    memcpy(&r, &frame[1], sizeof(r));
+    return (UINT64)l << 32 | r;
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+    const struct frame_key *x = a, *y = b;
+
+    return x->bits < y->bits ? -1 : x->bits > y->bits;
+}
+
+/* When the signal's first frames are not there: whether a later part of it is, and where. */
+static BOOL find_later_part(const float *rec, UINT32 n, const struct expect *e, UINT32 *rec_at, UINT32 *sig_at)
+{
+    struct frame_key *keys, key, *found;
+    UINT32 i, run;
+    BOOL ret = FALSE;
+
+    if (!(keys = malloc(e->length * sizeof(*keys)))) return FALSE;
+    for (i = 0; i < e->length; i++)
+    {
+        keys[i].bits = frame_bits(e->signal + i * 2);
+        keys[i].index = i;
+    }
+    qsort(keys, e->length, sizeof(*keys), compare_keys);
+    for (i = 0; i < n && !ret; i++)
+    {
+        if (!rec[i * 2] && !rec[i * 2 + 1]) continue;
+        key.bits = frame_bits(rec + i * 2);
+        if (!(found = bsearch(&key, keys, e->length, sizeof(*keys), compare_keys))) continue;
+        run = min(MATCH_FRAMES, min(n - i, e->length - found->index));
+        if (memcmp(rec + i * 2, e->signal + found->index * 2, run * 2 * sizeof(float))) continue;
+        *rec_at = i;
+        *sig_at = found->index;
+        ret = TRUE;
+    }
+    free(keys);
+    return ret;
+}
+
+/* Waits until the signal is recorded whole (the recorder may lag: up to a few seconds), then gives
+ * what was recorded since the case began (free() it) and where the signal starts in it; NULL after
+ * a failure, reported. */
+static float *await(const struct expect *e, UINT32 *frames, UINT32 *at)
+{
+    DWORD start = GetTickCount();
+    UINT32 first, n = 0, rec_at, sig_at;
+    float *rec = NULL;
+    BOOL found = FALSE;
+
+    for (;;)
+    {
+        free(rec);
+        rec_watch();
+        rec = read_recording(rec_mark, &n);
+        if ((found = rec && locate(rec, n, e, at)) && n >= *at + e->frames) break;
+        if (GetTickCount() - start > 5000) break;
+        Sleep(100);
+    }
+    *frames = n;
+    if (found && n >= *at + e->frames) return rec;
+
+    if (found)
+        ok(0, "%s: the recording stops %u frames into the signal of %u frames\n", e->name, n - *at, e->frames);
+    else if (e->signal && find_later_part(rec, n, e, &rec_at, &sig_at))
+        ok(0, "%s: the signal's first %u frames are missing: it starts at its frame %u, (%.9g, %.9g), "
+           "recorded %u frames after the case began\n", e->name, sig_at, sig_at, rec[rec_at * 2],
+           rec[rec_at * 2 + 1], rec_at);
+    else
+    {
+        for (first = 0; first < n && !rec[first * 2] && !rec[first * 2 + 1]; first++);
+        if (first < n && e->signal)
+            ok(0, "%s: signal not found in the %u frames recorded since the case began; expected a frame "
+               "(%.9g, %.9g) then %u more as played, the first sound is (%.9g, %.9g) at frame %u\n", e->name,
+               n, e->signal[0], e->signal[1], MATCH_FRAMES - 1, rec[first * 2], rec[first * 2 + 1], first);
+        else
+            ok(0, "%s: nothing in the %u frames recorded since the case began (%s)\n", e->name, n,
+               dbgstr_w(recording));
+    }
+    free(rec);
+    return NULL;
+}
+
+/* Compares count recorded frames with expected ones; reports the first difference. */
+static BOOL compare(const char *name, const float *got, const float *expect, UINT32 count)
+{
+    UINT32 i;
+
+    for (i = 0; i < count * REC_CHANNELS; i++)
+        if (memcmp(&got[i], &expect[i], sizeof(float))) break;
+    if (i == count * REC_CHANNELS) return ok(1, "%s\n", name);
+
+    i /= REC_CHANNELS;
+    return ok(0, "%s: frame %u of %u differs: expected (%.9g, %.9g), got (%.9g, %.9g)\n", name, i, count,
+              expect[i * 2], expect[i * 2 + 1], got[i * 2], got[i * 2 + 1]);
+}
+
+/* After a signal the backend gets silence, not stale data (as far as it was recorded). */
+static void check_tail(const char *name, const float *rec, UINT32 n, UINT32 end)
+{
+    UINT32 i;
+
+    for (i = end; i < n && i < end + TAIL_FRAMES; i++)
+        if (rec[i * 2] || rec[i * 2 + 1]) break;
+    ok(i == n || i == end + TAIL_FRAMES, "%s: frame %u after the signal is (%.9g, %.9g), expected silence\n",
+       name, i - end, rec[i * 2], rec[i * 2 + 1]);
+}
+
+/* ---- Playing ------------------------------------------------------------------------------------------ */
+
+struct player
+{
+    IAudioClient *ac;
+    IAudioRenderClient *rc;
+    const BYTE *data;
+    UINT32 block, frames, written, size;
+    BOOL started;
+    UINT32 dry;             /* times its buffer was found empty with frames still to write */
+};
+
+static BOOL player_open(struct player *p, const WAVEFORMATEX *fmt, DWORD flags, const void *data, UINT32 frames)
+{
+    HRESULT hr;
+
+    memset(p, 0, sizeof(*p));
+    p->data = data;
+    p->frames = frames;
+    p->block = fmt->nBlockAlign;
+    hr = IMMDevice_Activate(dev, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&p->ac);
+    ok(hr == S_OK, "Activate(IAudioClient): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) return FALSE;
+    /* 200 ms: room enough that the feeding below never lets the stream run dry. */
+    hr = IAudioClient_Initialize(p->ac, AUDCLNT_SHAREMODE_SHARED, flags, 2000000, 0, fmt, NULL);
+    ok(hr == S_OK, "Initialize(%lu Hz, %u bits, flags %#lx): got %08lx, expected S_OK\n", fmt->nSamplesPerSec,
+       fmt->wBitsPerSample, flags, hr);
+    if (hr == S_OK) hr = IAudioClient_GetBufferSize(p->ac, &p->size);
+    if (hr == S_OK) hr = IAudioClient_GetService(p->ac, &IID_IAudioRenderClient, (void **)&p->rc);
+    ok(hr == S_OK, "GetBufferSize, GetService(IAudioRenderClient): got %08lx, expected S_OK\n", hr);
+    return hr == S_OK;
+}
+
+static void player_close(struct player *p)
+{
+    if (p->rc) IAudioRenderClient_Release(p->rc);
+    if (p->ac) IAudioClient_Release(p->ac);
+    memset(p, 0, sizeof(*p));
+}
+
+/* Writes as much as the buffer takes. */
+static BOOL player_feed(struct player *p)
+{
+    UINT32 padding, count;
+    BYTE *buf;
+    HRESULT hr;
+
+    if (p->written == p->frames) return TRUE;
+    hr = IAudioClient_GetCurrentPadding(p->ac, &padding);
+    if (hr == S_OK && p->started && !padding) p->dry++;
+    if (hr == S_OK && !(count = min(p->size - padding, p->frames - p->written))) return TRUE;
+    if (hr == S_OK) hr = IAudioRenderClient_GetBuffer(p->rc, count, &buf);
+    if (hr == S_OK)
+    {
+        memcpy(buf, p->data + (size_t)p->written * p->block, (size_t)count * p->block);
+        hr = IAudioRenderClient_ReleaseBuffer(p->rc, count, 0);
+    }
+    if (hr != S_OK) return ok(0, "feeding the stream at frame %u: got %08lx, expected S_OK\n", p->written, hr);
+    p->written += count;
+    return TRUE;
+}
+
+/* Plays the streams to their end, starting each stagger ms after the one before; marks where
+ * their audio begins in the recording. */
+static BOOL play(struct player *players, unsigned int count, DWORD stagger)
+{
+    unsigned int started = 0, i;
+    BOOL good = TRUE, done;
+    DWORD start = GetTickCount(), limit;
+    UINT32 padding, longest = 0;
+    HRESULT hr;
+
+    rec_begin();
+    for (i = 0; i < count; i++)
+    {
+        good &= player_feed(&players[i]);
+        longest = max(longest, players[i].frames);
+    }
+    limit = stagger * count + MulDiv(longest, 1000, mix.Format.nSamplesPerSec) + 5000;
+    while (good)
+    {
+        if (started < count && GetTickCount() - start >= stagger * started)
+        {
+            hr = IAudioClient_Start(players[started].ac);
+            good &= ok(hr == S_OK, "Start of stream %u: got %08lx, expected S_OK\n", started, hr);
+            players[started++].started = TRUE;
+        }
+        for (i = 0, done = started == count; i < started; i++)
+        {
+            good &= player_feed(&players[i]);
+            hr = IAudioClient_GetCurrentPadding(players[i].ac, &padding);
+            done &= hr == S_OK && players[i].written == players[i].frames && !padding;
+        }
+        if (done) break;
+        rec_watch();
+        if (GetTickCount() - start > limit)
+        {
+            good = ok(0, "the streams did not play to their end in %lu ms\n", limit);
+            break;
+        }
+        Sleep(5);
+    }
+    Sleep(20);
+    for (i = 0; i < started; i++)
+    {
+        hr = IAudioClient_Stop(players[i].ac);
+        good &= ok(hr == S_OK, "Stop of stream %u: got %08lx, expected S_OK\n", i, hr);
+        /* Not the module's fault: a gap in what it played may come from here. */
+        if (players[i].dry)
+            trace("stream %u: the test found its buffer empty %u times with frames still to write\n", i,
+                  players[i].dry);
+    }
+    return good;
+}
+
+/* One stream of float frames in the mix format, with volume if not 1; TRUE if it played. */
+static BOOL play_float(const float *frames, UINT32 count, float volume)
+{
+    float levels[REC_CHANNELS] = {volume, volume};
+    IAudioStreamVolume *sv;
+    struct player p;
+    BOOL good = FALSE;
+    HRESULT hr;
+
+    if (player_open(&p, &mix.Format, 0, frames, count))
+    {
+        if (volume != 1.0f)
+        {
+            hr = IAudioClient_GetService(p.ac, &IID_IAudioStreamVolume, (void **)&sv);
+            ok(hr == S_OK, "GetService(IAudioStreamVolume): got %08lx, expected S_OK\n", hr);
+            if (hr == S_OK)
+            {
+                hr = IAudioStreamVolume_SetAllVolumes(sv, REC_CHANNELS, levels);
+                ok(hr == S_OK, "SetAllVolumes(%g): got %08lx, expected S_OK\n", volume, hr);
+                IAudioStreamVolume_Release(sv);
+            }
+        }
+        good = play(&p, 1, 0);
+    }
+    player_close(&p);
+    return good;
+}
+
+/* ---- The cases -------------------------------------------------------------------------------------- */
+
+/* (a) The mix format goes through untouched. */
+static void test_bit_exact(void)
+{
+    const UINT32 count = REC_RATE * 3 / 10;
+    struct expect e = {.name = "float32 in the mix format"};
+    float *sig = noise(0x5eed0001, count, 0.5f), *rec;
+    UINT32 n, at;
+
+    if (!sig) return;
+    if (play_float(sig, count, 1.0f) && !selftest)
+    {
+        e.signal = sig;
+        e.length = e.frames = count;
+        if ((rec = await(&e, &n, &at)))
+        {
+            compare(e.name, rec + at * 2, sig, count);
+            check_tail(e.name, rec, n, at + count);
+            free(rec);
+        }
+    }
+    free(sig);
+}
+
+/* (b) Two streams: the first starts alone, the second 100 ms later; the backend gets their sum,
+ * exactly, wherever the second landed. */
+static void test_mix(void)
+{
+    const UINT32 count_a = REC_RATE * 6 / 10, count_b = REC_RATE * 2 / 10;
+    struct expect e = {.name = "two streams mixed"};
+    float *a = noise(0x5eed0002, count_a, 0.5f), *b = noise(0x5eed0003, count_b, 0.25f);
+    float *expect = NULL, *rec = NULL;
+    struct player players[2];
+    UINT32 n, at, offset, total, i;
+    BOOL good;
+
+    if (!a || !b) goto done;
+    good = player_open(&players[0], &mix.Format, 0, a, count_a)
+           && player_open(&players[1], &mix.Format, 0, b, count_b) && play(players, 2, 100);
+    player_close(&players[0]);
+    player_close(&players[1]);
+    if (!good || selftest) goto done;
+
+    e.signal = a;
+    e.length = e.frames = count_a;
+    if (!(rec = await(&e, &n, &at))) goto done;
+    /* Where the second stream begins: the first frame that is not the first stream's alone (nor
+     * the silence after it). */
+    for (offset = 0; at + offset < n; offset++)
+    {
+        if (offset < count_a ? memcmp(rec + (at + offset) * 2, a + offset * 2, 2 * sizeof(float))
+                             : rec[(at + offset) * 2] || rec[(at + offset) * 2 + 1])
+            break;
+    }
+    ok(offset >= MATCH_FRAMES, "%s: the second stream starts %u frames into the first, expected it 100 ms "
+       "later\n", e.name, offset);
+    total = max(count_a, offset + count_b);
+    free(rec);
+    e.frames = total;
+    if (!(rec = await(&e, &n, &at)) || !(expect = calloc(total * 2, sizeof(float)))) goto done;
+    for (i = 0; i < count_a * 2; i++) expect[i] = a[i];
+    for (i = 0; i < count_b * 2; i++) expect[offset * 2 + i] += b[i];
+    trace("%s: the second stream starts %u frames (%.1f ms) after the first\n", e.name, offset,
+          offset * 1000.0 / REC_RATE);
+    compare(e.name, rec + at * 2, expect, total);
+    check_tail(e.name, rec, n, at + total);
+
+done:
+    free(expect);
+    free(rec);
+    free(a);
+    free(b);
+}
+
+/* (c) IAudioStreamVolume at 0.5 halves every sample, exactly. */
+static void test_volume(void)
+{
+    const UINT32 count = REC_RATE * 3 / 10;
+    struct expect e = {.name = "stream volume 0.5"};
+    float *sig = noise(0x5eed0004, count, 0.5f), *half = NULL, *rec;
+    UINT32 n, at, i;
+
+    if (!sig || !(half = malloc(count * 2 * sizeof(float)))) goto done;
+    for (i = 0; i < count * 2; i++) half[i] = sig[i] * 0.5f;
+    if (play_float(sig, count, 0.5f) && !selftest)
+    {
+        e.signal = half;
+        e.length = e.frames = count;
+        if ((rec = await(&e, &n, &at)))
+        {
+            compare(e.name, rec + at * 2, half, count);
+            free(rec);
+        }
+    }
+done:
+    free(half);
+    free(sig);
+}
+
+/* The amplitude of the sine of freq in x (stride 2) and the power of what is not that sine, by a
+ * least-squares fit of a sin + b cos + c. */
+static void fit_sine(const float *x, UINT32 count, double freq, double *amplitude, double *noise_power)
+{
+    double ss = 0, cc = 0, sc = 0, s1 = 0, c1 = 0, xs = 0, xc = 0, x1 = 0, m[3][4], r, e = 0, w;
+    double a, b, c, s, co;
+    int i, j, k;
+    UINT32 t;
+
+    for (t = 0; t < count; t++)
+    {
+        s = sin(2 * pi * freq * t / REC_RATE);
+        co = cos(2 * pi * freq * t / REC_RATE);
+        ss += s * s; cc += co * co; sc += s * co; s1 += s; c1 += co;
+        xs += x[t * 2] * s; xc += x[t * 2] * co; x1 += x[t * 2];
+    }
+    /* The normal equations, by Gauss-Jordan elimination. */
+    m[0][0] = ss; m[0][1] = sc; m[0][2] = s1; m[0][3] = xs;
+    m[1][0] = sc; m[1][1] = cc; m[1][2] = c1; m[1][3] = xc;
+    m[2][0] = s1; m[2][1] = c1; m[2][2] = count; m[2][3] = x1;
+    for (i = 0; i < 3; i++)
+        for (j = 0; j < 3; j++)
+        {
+            if (i == j) continue;
+            r = m[j][i] / m[i][i];
+            for (k = i; k < 4; k++) m[j][k] -= r * m[i][k];
+        }
+    a = m[0][3] / m[0][0];
+    b = m[1][3] / m[1][1];
+    c = m[2][3] / m[2][2];
+    for (t = 0; t < count; t++)
+    {
+        w = x[t * 2] - a * sin(2 * pi * freq * t / REC_RATE) - b * cos(2 * pi * freq * t / REC_RATE) - c;
+        e += w * w;
+    }
+    *amplitude = sqrt(a * a + b * b);
+    *noise_power = e / count;
+}
+
+/* The frequency of x (stride 2) from its rising zero crossings, interpolated. */
+static double measure_frequency(const float *x, UINT32 count)
+{
+    double first = -1, last = -1;
+    UINT32 t, crossings = 0;
+
+    for (t = 1; t < count; t++)
+    {
+        if (x[(t - 1) * 2] < 0 && x[t * 2] >= 0)
+        {
+            last = t - 1 + x[(t - 1) * 2] / (x[(t - 1) * 2] - x[t * 2]);
+            if (first < 0) first = last;
+            else crossings++;
+        }
+    }
+    return crossings ? crossings * REC_RATE / (last - first) : 0;
+}
+
+/* (d) 44.1 kHz int16 stereo, converted by AUTOCONVERTPCM | SRC_DEFAULT_QUALITY: a sine of 1000 Hz
+ * left and 1500 Hz right comes out at those frequencies, clean. */
+static void test_resampled(void)
+{
+    static const double freqs[REC_CHANNELS] = {1000.0, 1500.0};
+    static const DWORD flags = AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY;
+    const UINT32 rate = 44100, count = rate, skip = REC_RATE / 10, window = REC_RATE / 2;
+    struct expect e = {.name = "44.1 kHz s16 resampled"};
+    double amplitude, noise_power, snr, freq;
+    WAVEFORMATEX fmt;
+    struct player p;
+    float *rec;
+    short *sig;
+    UINT32 n, at, i, c;
+    BOOL good;
+
+    if (!(sig = malloc(count * REC_CHANNELS * sizeof(short)))) return;
+    for (i = 0; i < count; i++)
+        for (c = 0; c < REC_CHANNELS; c++)
+            sig[i * 2 + c] = (short)lrint(16384.0 * sin(2 * pi * freqs[c] * i / rate));
+    fmt.wFormatTag = WAVE_FORMAT_PCM;
+    fmt.nChannels = REC_CHANNELS;
+    fmt.nSamplesPerSec = rate;
+    fmt.wBitsPerSample = 16;
+    fmt.nBlockAlign = REC_CHANNELS * 2;
+    fmt.nAvgBytesPerSec = rate * fmt.nBlockAlign;
+    fmt.cbSize = 0;
+    good = player_open(&p, &fmt, flags, sig, count) && play(&p, 1, 0);
+    player_close(&p);
+    free(sig);
+    if (!good || selftest) return;
+
+    /* Analysed from 100 ms after the first sound, for 500 ms: away from both ends' transients. */
+    e.frames = skip + window;
+    if (!(rec = await(&e, &n, &at))) return;
+    for (c = 0; c < REC_CHANNELS; c++)
+    {
+        const float *x = rec + (at + skip) * 2 + c;
+
+        freq = measure_frequency(x, window);
+        ok(fabs(freq - freqs[c]) < 0.5, "%s: channel %u at %.3f Hz, expected %.0f Hz\n", e.name, c, freq,
+           freqs[c]);
+        fit_sine(x, window, freqs[c], &amplitude, &noise_power);
+        snr = noise_power > 0 ? 10 * log10(amplitude * amplitude / 2 / noise_power) : 999;
+        ok(snr >= min_snr_db, "%s: channel %u has an SNR of %.1f dB, expected at least %.1f dB\n", e.name, c,
+           snr, min_snr_db);
+        ok(fabs(20 * log10(amplitude / 0.5)) < 0.5, "%s: channel %u has an amplitude of %.4f, expected 0.5\n",
+           e.name, c, amplitude);
+        trace("%s: channel %u: %.3f Hz, amplitude %.4f, SNR %.1f dB\n", e.name, c, freq, amplitude, snr);
+    }
+    free(rec);
+}
+
+/* (e) 10 s of frames that each say their index: every one arrives once, in order, without a gap. */
+static void test_continuity(void)
+{
+    const UINT32 count = REC_RATE * 10;
+    struct expect e = {.name = "10 s of counting frames"};
+    float *sig, *rec, *got;
+    UINT32 n, at, i, gap;
+    double index;
+
+    if (!(sig = malloc(count * 2 * sizeof(float)))) return;
+    for (i = 0; i < count; i++) counting_frame(i, sig + i * 2);
+    if (!play_float(sig, count, 1.0f) || selftest)
+    {
+        free(sig);
+        return;
+    }
+    e.signal = sig;
+    e.length = e.frames = count;
+    if ((rec = await(&e, &n, &at)))
+    {
+        got = rec + at * 2;
+        for (i = 0; i < count; i++)
+            if (got[i * 2] != sig[i * 2] || got[i * 2 + 1] != sig[i * 2 + 1]) break;
+        if (i < count)
+        {
+            /* What came instead: silence (a gap), or which frame (a repeat, a skip)? */
+            for (gap = 0; at + i + gap < n && !got[(i + gap) * 2] && !got[(i + gap) * 2 + 1]; gap++);
+            index = at + i + gap < n ? got[(i + gap) * 2] * 1048576.0 - 1 : -1;
+            if (gap)
+                ok(0, "%s: frame %u of %u is silence, expected (%.9g, %.9g): a gap of %u frames, then frame "
+                   "%.0f\n", e.name, i, count, sig[i * 2], sig[i * 2 + 1], gap, index);
+            else
+                ok(0, "%s: frame %u of %u is (%.9g, %.9g), expected (%.9g, %.9g): frame %.0f's value\n", e.name,
+                   i, count, got[i * 2], got[i * 2 + 1], sig[i * 2], sig[i * 2 + 1], index);
+        }
+        else ok(1, "%s\n", e.name);
+        free(rec);
+    }
+    free(sig);
+}
+
+/* ---- Main -------------------------------------------------------------------------------------------- */
+
+static BOOL get_mix_format(void)
+{
+    WAVEFORMATEXTENSIBLE *wfx = NULL;
+    IAudioClient *ac;
+    HRESULT hr;
+    BOOL good;
+
+    hr = IMMDevice_Activate(dev, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&ac);
+    ok(hr == S_OK, "Activate(IAudioClient): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) return FALSE;
+    hr = IAudioClient_GetMixFormat(ac, (WAVEFORMATEX **)&wfx);
+    ok(hr == S_OK, "GetMixFormat: got %08lx, expected S_OK\n", hr);
+    IAudioClient_Release(ac);
+    if (hr != S_OK) return FALSE;
+
+    /* The signals are built for the recording's format; the endpoint must have it. */
+    good = ok(wfx->Format.wFormatTag == WAVE_FORMAT_EXTENSIBLE
+              && IsEqualGUID(&wfx->SubFormat, &KSDATAFORMAT_SUBTYPE_IEEE_FLOAT) && wfx->Format.wBitsPerSample == 32
+              && wfx->Format.nSamplesPerSec == REC_RATE && wfx->Format.nChannels == REC_CHANNELS,
+              "mix format: tag %#x, %u bits, %lu Hz, %u ch; expected float32 %u Hz %u ch\n",
+              wfx->Format.wFormatTag, wfx->Format.wBitsPerSample, wfx->Format.nSamplesPerSec,
+              wfx->Format.nChannels, REC_RATE, REC_CHANNELS);
+    if (good) mix = *wfx;
+    CoTaskMemFree(wfx);
+    return good;
+}
+
+int main(int argc, char **argv)
+{
+    IMMDeviceEnumerator *mme = NULL;
+    WCHAR buf[32];
+    HRESULT hr;
+
+    selftest = argc > 1 && !strcmp(argv[1], "--selftest");
+    test_read_env(&env);
+    if (test_getenv("MMDEVAPI_TEST_MIN_SNR_DB", buf, ARRAY_SIZE(buf))) min_snr_db = _wtof(buf);
+
+    if (env.backend == TEST_BACKEND_NONE || (env.backend == TEST_BACKEND_UNSET && !selftest))
+    {
+        skip("%s: nothing records what is played; \"e2e --selftest\" plays without comparing\n",
+             env.backend == TEST_BACKEND_NONE ? "no backend" : "MMDEVAPI_TEST_BACKEND unset");
+        return test_summary();
+    }
+    if (!selftest && !ok(find_recording(), "where the harness records is not set (MMDEVAPI_TEST_ALSA_FILE, "
+                         "MMDEVAPI_TEST_PULSE_RECORDING, MMDEVAPI_TEST_DIR)\n"))
+        return test_summary();
+    if (selftest) trace("self test: playing without comparing\n");
+    else trace("recording: %s\n", dbgstr_w(recording));
+
+    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    ok(hr == S_OK, "CoInitializeEx(MTA): got %08lx\n", hr);
+    hr = CoCreateInstance(&CLSID_MMDeviceEnumerator, NULL, CLSCTX_INPROC_SERVER, &IID_IMMDeviceEnumerator,
+                          (void **)&mme);
+    ok(hr == S_OK, "CoCreateInstance(MMDeviceEnumerator): got %08lx, expected S_OK\n", hr);
+    if (hr == S_OK)
+    {
+        hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, eRender, eConsole, &dev);
+        ok(hr == S_OK, "GetDefaultAudioEndpoint(render): got %08lx, expected S_OK\n", hr);
+    }
+    if (hr == S_OK && get_mix_format())
+    {
+        test_bit_exact();
+        test_mix();
+        test_volume();
+        test_resampled();
+        test_continuity();
+    }
+    if (dev) IMMDevice_Release(dev);
+    if (mme) IMMDeviceEnumerator_Release(mme);
+    CoUninitialize();
+    return test_summary();
+}
