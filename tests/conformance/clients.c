@@ -17,16 +17,8 @@
  * float of xaudio2 comes out bit for bit (see test_xaudio2). The harness records what reached the
  * backend as raw float32 48 kHz stereo: with pulse the null sink's monitor
  * (MMDEVAPI_TEST_PULSE_RECORDING), with alsa the file plugin's output (MMDEVAPI_TEST_ALSA_FILE).
- *
- * Two habits of the pulse recording shape the test. The monitor loses the first milliseconds of a
- * stream that starts on the running sink (a plain pacat of a ramp loses 8 to 120 frames there too):
- * so winmm and xaudio2, whose IAudioClient starts with what they play first, play LEAD_FRAMES of
- * silence before the signal (dsound's stream runs from DirectSoundCreate8 on, with silence). And
- * the recorder gets nothing for about 2 s after the harness started the sink, while the null sink
- * works off what it rendered ahead (ARCHITECTURE.md), new streams standing still meanwhile: the
- * program waits until the recording grows before the first client plays. With alsa the file PCM
- * takes frames as fast as they come, with no clock: that proves content but not timing, so silence
- * within a signal is noted there, not counted.
+ * winmm's and xaudio2's IAudioClient starts with the signal's first frame; dsound's runs from
+ * DirectSoundCreate8 on, with silence, and the signal comes into it.
  *
  * The names the clients list come from the endpoint's properties: dsound's description and
  * waveOut's szPname (truncated to MAXPNAMELEN - 1 characters) are PKEY_Device_FriendlyName, which
@@ -56,7 +48,6 @@
 #define RATE          48000     /* the signals' and the recording's format */
 #define CHANNELS      2
 #define SIGNAL_FRAMES (RATE * 4 / 10)
-#define LEAD_FRAMES   (RATE / 10)   /* silence before the signal in a stream that starts with it */
 #define TAIL_FRAMES   (RATE / 10)   /* checked for silence after a signal, as far as recorded */
 #define RECORD_WAIT   5000          /* ms for the recording to catch up once a client is done */
 #define CLIENT_WAIT   30000         /* ms for one client's whole test before it counts as a hang */
@@ -145,7 +136,7 @@ static int frame_index(const struct signal *s, const float *frame)
 {
     float k = frame[s->ramp_channel] / s->ramp_step - 1.0f;
 
-    if (k < 0 || k >= SIGNAL_FRAMES || k != (float)(int)k) return -1;
+    if (!(k >= 0 && k < SIGNAL_FRAMES) || k != (float)(int)k) return -1;
     return (int)k;
 }
 
@@ -284,18 +275,10 @@ static void check_recording(const struct signal *s, UINT64 mark)
         {
             for (run = 0; i + run < n && is_silence(rec + (i + run) * CHANNELS); run++);
             if (i + run == n) break;    /* silence to the end of the recording: the rest never came */
-            /* ALSA's file PCM has no clock: it takes frames as fast as the engine writes them, and a
-             * client that feeds in real time falls behind; silence then proves nothing. */
-            if (env.backend == TEST_BACKEND_ALSA)
-                trace("%s: %u frames of silence before frame %u: an underrun at a sink without a clock, not "
-                      "counted\n", s->name, run, expected);
-            else
-            {
-                gap += run;
-                if (reports++ < MAX_REPORTS)
-                    ok(0, "%s: a gap of %u frames (%.1f ms) of silence before frame %u of %u\n", s->name, run,
-                       run * 1000.0 / RATE, expected, SIGNAL_FRAMES);
-            }
+            gap += run;
+            if (reports++ < MAX_REPORTS)
+                ok(0, "%s: a gap of %u frames (%.1f ms) of silence before frame %u of %u\n", s->name, run,
+                   run * 1000.0 / RATE, expected, SIGNAL_FRAMES);
             i += run - 1;
             continue;
         }
@@ -334,7 +317,8 @@ static void check_recording(const struct signal *s, UINT64 mark)
     free(rec);
 }
 
-/* With pulse, until the recorder writes in real time (bounded). */
+/* With pulse, until the harness's recorder writes (bounded), so that the first client is recorded
+ * from its start. */
 static void wait_for_recorder(void)
 {
     DWORD start = GetTickCount();
@@ -348,8 +332,7 @@ static void wait_for_recorder(void)
         if (now - before >= RATE / 20) break;   /* at least half of the 100 ms came */
         if (GetTickCount() - start > 10000)
         {
-            ok(0, "the recording did not grow in %lu ms (%s frames)\n", GetTickCount() - start,
-               now ? "some" : "no");
+            ok(0, "the harness's recording did not grow within %lu ms\n", GetTickCount() - start);
             break;
         }
         before = now;
@@ -409,10 +392,11 @@ static void read_default_endpoint(void)
     }
     IMMDeviceEnumerator_Release(mme);
 
+    if (child_name) return;
     if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA)
         ok(wcsstr(friendly_name, env.render_name) != NULL, "default endpoint's friendly name %s does not hold "
            "MMDEVAPI_TEST_RENDER_NAME %s\n", dbgstr_w(friendly_name), dbgstr_w(env.render_name));
-    if (!child_name) trace("default render endpoint: %s\n", have_endpoint ? dbgstr_w(friendly_name) : "none");
+    trace("default render endpoint: %s\n", have_endpoint ? dbgstr_w(friendly_name) : "none");
 }
 
 /* ---- dsound ------------------------------------------------------------------------------------------- */
@@ -581,9 +565,8 @@ static void test_winmm(void)
 {
     static struct signal s;
     static const UINT32 splits[] = {0, SIGNAL_FRAMES / 4, SIGNAL_FRAMES / 2, SIGNAL_FRAMES};
-    static const short lead[LEAD_FRAMES * CHANNELS];
     WAVEFORMATEX wfx = {WAVE_FORMAT_PCM, CHANNELS, RATE, RATE * CHANNELS * 2, CHANNELS * 2, 16, 0};
-    WAVEHDR headers[ARRAY_SIZE(splits)];
+    WAVEHDR headers[ARRAY_SIZE(splits) - 1];
     unsigned int i, prepared = 0, written = 0, pending;
     DWORD begin, limit;
     BOOL played = FALSE;
@@ -614,17 +597,11 @@ static void test_winmm(void)
     /* WOM_OPEN */
     ok(WaitForSingleObject(event, 1000) == WAIT_OBJECT_0, "waveOutOpen did not signal the event\n");
 
-    /* The first header is silence (see LEAD_FRAMES), the others hold the signal. */
     memset(headers, 0, sizeof(headers));
-    headers[0].lpData = (char *)lead;
-    headers[0].dwBufferLength = sizeof(lead);
-    for (i = 1; i < ARRAY_SIZE(headers); i++)
-    {
-        headers[i].lpData = (char *)(s.pcm + splits[i - 1] * CHANNELS);
-        headers[i].dwBufferLength = (splits[i] - splits[i - 1]) * CHANNELS * sizeof(short);
-    }
     for (i = 0; i < ARRAY_SIZE(headers); i++)
     {
+        headers[i].lpData = (char *)(s.pcm + splits[i] * CHANNELS);
+        headers[i].dwBufferLength = (splits[i + 1] - splits[i]) * CHANNELS * sizeof(short);
         mr = waveOutPrepareHeader(wo, &headers[i], sizeof(headers[i]));
         ok(mr == MMSYSERR_NOERROR, "waveOutPrepareHeader(%u): got %u, expected MMSYSERR_NOERROR\n", i, mr);
         if (mr != MMSYSERR_NOERROR) break;
@@ -641,7 +618,7 @@ static void test_winmm(void)
 
     /* Each header comes back WHDR_DONE (WOM_DONE sets the event) once it was played. */
     begin = GetTickCount();
-    limit = (LEAD_FRAMES + SIGNAL_FRAMES) * 1000 / RATE + 3000;
+    limit = SIGNAL_FRAMES * 1000 / RATE + 3000;
     for (;;)
     {
         for (i = 0, pending = 0; i < written; i++) if (!(headers[i].dwFlags & WHDR_DONE)) pending++;
@@ -659,8 +636,8 @@ static void test_winmm(void)
     ok(mr == MMSYSERR_NOERROR && time.wType == TIME_SAMPLES, "waveOutGetPosition(TIME_SAMPLES): got %u, type %u\n",
        mr, time.wType);
     if (played && mr == MMSYSERR_NOERROR && time.wType == TIME_SAMPLES)
-        ok(time.u.sample == LEAD_FRAMES + SIGNAL_FRAMES, "waveOutGetPosition: got %lu samples, expected the %u "
-           "written\n", time.u.sample, LEAD_FRAMES + SIGNAL_FRAMES);
+        ok(time.u.sample == SIGNAL_FRAMES, "waveOutGetPosition: got %lu samples, expected the %u written\n",
+           time.u.sample, SIGNAL_FRAMES);
 
     finish_playing(&s, mark, played);
 
@@ -729,7 +706,6 @@ static void test_xaudio2(void)
     HRESULT (WINAPI *pXAudio2Create)(IXAudio2 **, UINT32, XAUDIO2_PROCESSOR);
     struct voice_callback callback = {.IXAudio2VoiceCallback_iface.lpVtbl = &voice_callback_vtbl};
     WAVEFORMATEX wfx = {WAVE_FORMAT_IEEE_FLOAT, CHANNELS, RATE, RATE * CHANNELS * 4, CHANNELS * 4, 32, 0};
-    static const float lead[LEAD_FRAMES * CHANNELS];
     XAUDIO2_BUFFER buffer = {0};
     XAUDIO2_VOICE_DETAILS details;
     XAUDIO2_VOICE_STATE state;
@@ -782,17 +758,11 @@ static void test_xaudio2(void)
     ok(hr == S_OK, "CreateSourceVoice(48 kHz float stereo): got %08lx, expected S_OK\n", hr);
     if (hr != S_OK) goto done;
 
-    /* Silence first (see LEAD_FRAMES): Wine's xaudio2 starts its IAudioClient with the first voice. */
-    buffer.AudioBytes = sizeof(lead);
-    buffer.pAudioData = (const BYTE *)lead;
-    hr = IXAudio2SourceVoice_SubmitSourceBuffer(source, &buffer, NULL);
-    ok(hr == S_OK, "SubmitSourceBuffer(silence): got %08lx, expected S_OK\n", hr);
-    if (hr != S_OK) goto done;
     buffer.Flags = XAUDIO2_END_OF_STREAM;
     buffer.AudioBytes = sizeof(s.fpcm);
     buffer.pAudioData = (const BYTE *)s.fpcm;
     hr = IXAudio2SourceVoice_SubmitSourceBuffer(source, &buffer, NULL);
-    ok(hr == S_OK, "SubmitSourceBuffer(signal, XAUDIO2_END_OF_STREAM): got %08lx, expected S_OK\n", hr);
+    ok(hr == S_OK, "SubmitSourceBuffer(XAUDIO2_END_OF_STREAM): got %08lx, expected S_OK\n", hr);
     if (hr != S_OK) goto done;
 
     mark = compare_samples ? recording_mark() : 0;
@@ -801,7 +771,7 @@ static void test_xaudio2(void)
     if (hr != S_OK) goto done;
 
     begin = GetTickCount();
-    limit = (LEAD_FRAMES + SIGNAL_FRAMES) * 1000 / RATE + 3000;
+    limit = SIGNAL_FRAMES * 1000 / RATE + 3000;
     wait = WaitForSingleObject(callback.stream_end, limit);
     ok(wait == WAIT_OBJECT_0, "xaudio2: no OnStreamEnd after %lu ms\n", GetTickCount() - begin);
     trace("xaudio2: OnStreamEnd after %lu ms\n", GetTickCount() - begin);
