@@ -32,7 +32,7 @@
 
 #define COBJMACROS
 #define CONST_VTABLE
-#include "test.h"
+#include "recording.h"
 
 #include <stdlib.h>
 #include <objbase.h>
@@ -76,20 +76,10 @@ struct signal
     float ramp_step;                            /* the ramp channel of frame k is (k + 1) * ramp_step */
 };
 
-static UINT32 xorshift(UINT32 *state)
-{
-    UINT32 x = *state;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
-}
-
 /* A nonzero pseudo-random value in [-range, range). */
 static int random_nonzero(UINT32 *state, int range)
 {
-    int value = (int)(xorshift(state) % (2u * range)) - range;
+    int value = (int)(test_random(state) % (2u * range)) - range;
 
     return value ? value : 1;
 }
@@ -152,58 +142,11 @@ static BOOL frame_equal(const float *a, const float *b)
 
 /* ---- The recording ---------------------------------------------------------------------------------- */
 
-static BOOL find_recording(void)
-{
-    WCHAR path[MAX_PATH];
-    size_t i;
-
-    if (!test_getenv(env.backend == TEST_BACKEND_ALSA ? "MMDEVAPI_TEST_ALSA_FILE" : "MMDEVAPI_TEST_PULSE_RECORDING",
-                     path, ARRAY_SIZE(path)) || path[0] != '/')
-        return FALSE;
-    /* The Unix path as Wine shows it on drive Z:. */
-    _snwprintf(recording, ARRAY_SIZE(recording), L"Z:%s", path);
-    recording[ARRAY_SIZE(recording) - 1] = 0;
-    for (i = 0; recording[i]; i++) if (recording[i] == '/') recording[i] = '\\';
-    return TRUE;
-}
-
-/* Whole frames recorded so far. */
-static UINT64 recorded_frames(void)
-{
-    WIN32_FILE_ATTRIBUTE_DATA data;
-
-    if (!GetFileAttributesExW(recording, GetFileExInfoStandard, &data)) return 0;
-    return (((UINT64)data.nFileSizeHigh << 32) | data.nFileSizeLow) / (CHANNELS * sizeof(float));
-}
-
 /* Where a client's recording begins. The ALSA file plugin truncates its file whenever the PCM is
  * opened, and each client's process opens it anew: there, all of the file is this process's. */
 static UINT64 recording_mark(void)
 {
-    return env.backend == TEST_BACKEND_ALSA ? 0 : recorded_frames();
-}
-
-/* The frames recorded from frame start on (free() them), at most 30 s of them; NULL if none. */
-static float *read_recording(UINT64 start, UINT32 *frames)
-{
-    UINT64 end = min(recorded_frames(), start + 30 * RATE);
-    LARGE_INTEGER offset;
-    DWORD size, done = 0;
-    float *buf = NULL;
-    HANDLE file;
-
-    *frames = 0;
-    if (end <= start) return NULL;
-    file = CreateFileW(recording, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                       OPEN_EXISTING, 0, NULL);
-    if (file == INVALID_HANDLE_VALUE) return NULL;
-    size = (end - start) * CHANNELS * sizeof(float);
-    offset.QuadPart = start * CHANNELS * sizeof(float);
-    if ((buf = malloc(size)) && SetFilePointerEx(file, offset, NULL, FILE_BEGIN)
-            && ReadFile(file, buf, size, &done, NULL))
-        *frames = done / (CHANNELS * sizeof(float));
-    CloseHandle(file);
-    return buf;
+    return env.backend == TEST_BACKEND_ALSA ? 0 : recording_frames(recording);
 }
 
 /* Whether the last frame of s is in rec, as expected. */
@@ -230,7 +173,7 @@ static void check_recording(const struct signal *s, UINT64 mark)
     for (;;)
     {
         free(rec);
-        rec = read_recording(mark, &n);
+        rec = recording_read(recording, mark, 30 * RATE, &n);
         if (rec && has_last_frame(s, rec, n))
         {
             if (!seen_last) seen_last = GetTickCount();
@@ -322,13 +265,13 @@ static void check_recording(const struct signal *s, UINT64 mark)
 static void wait_for_recorder(void)
 {
     DWORD start = GetTickCount();
-    UINT64 before = recorded_frames(), now;
+    UINT64 before = recording_frames(recording), now;
 
     if (env.backend != TEST_BACKEND_PULSE) return;
     for (;;)
     {
         Sleep(100);
-        now = recorded_frames();
+        now = recording_frames(recording);
         if (now - before >= RATE / 20) break;   /* at least half of the 100 ms came */
         if (GetTickCount() - start > 10000)
         {
@@ -862,7 +805,7 @@ static BOOL setup(void)
 {
     if (!test_read_env(&env)) return FALSE;
     compare_samples = env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA;
-    if (compare_samples && !ok(find_recording(), "where the harness records is not set (MMDEVAPI_TEST_ALSA_FILE, "
+    if (compare_samples && !ok(recording_find(&env, recording, ARRAY_SIZE(recording)), "where the harness records is not set (MMDEVAPI_TEST_ALSA_FILE, "
                                "MMDEVAPI_TEST_PULSE_RECORDING)\n"))
         return FALSE;
     read_default_endpoint();

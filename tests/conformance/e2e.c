@@ -24,7 +24,7 @@
 
 #define COBJMACROS
 #define CONST_VTABLE
-#include "test.h"
+#include "recording.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -37,8 +37,6 @@
 #include <ks.h>
 #include <ksmedia.h>
 
-#define REC_RATE     48000      /* the recording's format */
-#define REC_CHANNELS 2
 #define MATCH_FRAMES 16         /* frames matched exactly to find a signal */
 #define TAIL_FRAMES  256        /* frames checked for silence after a signal */
 
@@ -53,26 +51,16 @@ static double min_snr_db = 60.0;
 
 /* ---- Signals ----------------------------------------------------------------------------------------- */
 
-static UINT32 rng_next(UINT32 *state)
-{
-    UINT32 x = *state;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
-}
-
 /* frames of stereo noise in [-scale, scale), multiples of scale / 32768, none 0; scale a power of 2. */
 static float *noise(UINT32 seed, UINT32 frames, float scale)
 {
-    float *buf = malloc(frames * REC_CHANNELS * sizeof(float));
+    float *buf = malloc(frames * RECORDING_CHANNELS * sizeof(float));
     UINT32 state = seed, i;
     int k;
 
-    for (i = 0; buf && i < frames * REC_CHANNELS; i++)
+    for (i = 0; buf && i < frames * RECORDING_CHANNELS; i++)
     {
-        k = (int)(rng_next(&state) >> 16) - 32768;
+        k = (int)(test_random(&state) >> 16) - 32768;
         buf[i] = (k ? k : 1) * (scale / 32768.0f);
     }
     return buf;
@@ -87,93 +75,18 @@ static void counting_frame(UINT32 k, float *frame)
 
 /* ---- The recording ----------------------------------------------------------------------------------- */
 
-/* A Unix path as Wine sees it on drive Z:. */
-static void unix_to_windows(const WCHAR *unix_path, WCHAR *out, size_t size)
-{
-    size_t i;
-
-    if (unix_path[0] != '/')
-    {
-        lstrcpynW(out, unix_path, size);
-        return;
-    }
-    _snwprintf(out, size, L"Z:%s", unix_path);
-    out[size - 1] = 0;
-    for (i = 0; out[i]; i++) if (out[i] == '/') out[i] = '\\';
-}
-
-static BOOL find_recording(void)
-{
-    WCHAR path[MAX_PATH];
-
-    if (env.backend == TEST_BACKEND_ALSA)
-    {
-        if (!test_getenv("MMDEVAPI_TEST_ALSA_FILE", path, ARRAY_SIZE(path))) return FALSE;
-    }
-    else if (!test_getenv("MMDEVAPI_TEST_PULSE_RECORDING", path, ARRAY_SIZE(path)))
-    {
-        if (!test_getenv("MMDEVAPI_TEST_DIR", path, ARRAY_SIZE(path))) return FALSE;
-        wcsncat(path, L"/pulse-out.raw", ARRAY_SIZE(path) - wcslen(path) - 1);
-    }
-    unix_to_windows(path, recording, ARRAY_SIZE(recording));
-    return TRUE;
-}
-
-static HANDLE open_recording(void)
-{
-    return CreateFileW(recording, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                       NULL, OPEN_EXISTING, 0, NULL);
-}
-
-/* Whole frames recorded so far; 0 if there is no recording yet. */
-static UINT64 recorded_frames(void)
-{
-    LARGE_INTEGER size = {{0}};
-    HANDLE file;
-
-    if ((file = open_recording()) == INVALID_HANDLE_VALUE) return 0;
-    GetFileSizeEx(file, &size);
-    CloseHandle(file);
-    return size.QuadPart / (REC_CHANNELS * sizeof(float));
-}
-
-/* The frames recorded from frame start on (free() them); NULL if none. */
-static float *read_recording(UINT64 start, UINT32 *frames)
-{
-    UINT64 end = recorded_frames();
-    LARGE_INTEGER offset;
-    DWORD bytes, done = 0;
-    float *buf;
-    HANDLE file;
-
-    *frames = 0;
-    if (end <= start || end - start > 0x1000000) return NULL;
-    bytes = (end - start) * REC_CHANNELS * sizeof(float);
-    if ((file = open_recording()) == INVALID_HANDLE_VALUE) return NULL;
-    if (!(buf = malloc(bytes)))
-    {
-        CloseHandle(file);
-        return NULL;
-    }
-    offset.QuadPart = start * REC_CHANNELS * sizeof(float);
-    if (SetFilePointerEx(file, offset, NULL, FILE_BEGIN)) ReadFile(file, buf, bytes, &done, NULL);
-    CloseHandle(file);
-    *frames = done / (REC_CHANNELS * sizeof(float));
-    return buf;
-}
-
 /* Where the current case's audio begins in the recording. The recording only grows, but alsa-lib's
  * file plugin truncates its file whenever the PCM is opened again: then it begins at 0. */
 static UINT64 rec_mark, rec_seen;
 
 static void rec_begin(void)
 {
-    rec_mark = rec_seen = recorded_frames();
+    rec_mark = rec_seen = recording_frames(recording);
 }
 
 static void rec_watch(void)
 {
-    UINT64 n = recorded_frames();
+    UINT64 n = recording_frames(recording);
 
     if (n < rec_seen) rec_mark = 0;
     rec_seen = n;
@@ -190,7 +103,7 @@ struct expect
 
 static BOOL locate(const float *rec, UINT32 n, const struct expect *e, UINT32 *at)
 {
-    const UINT32 size = MATCH_FRAMES * REC_CHANNELS * sizeof(float);
+    const UINT32 size = MATCH_FRAMES * RECORDING_CHANNELS * sizeof(float);
     UINT32 i;
 
     for (i = 0; i < n; i++)
@@ -271,7 +184,7 @@ static float *await(const struct expect *e, UINT32 *frames, UINT32 *at)
     {
         free(rec);
         rec_watch();
-        rec = read_recording(rec_mark, &n);
+        rec = recording_read(recording, rec_mark, 0x1000000, &n);
         if ((found = rec && locate(rec, n, e, at)) && n >= *at + e->frames) break;
         if (GetTickCount() - start > 5000) break;
         Sleep(100);
@@ -305,11 +218,11 @@ static BOOL compare(const char *name, const float *got, const float *expect, UIN
 {
     UINT32 i;
 
-    for (i = 0; i < count * REC_CHANNELS; i++)
+    for (i = 0; i < count * RECORDING_CHANNELS; i++)
         if (memcmp(&got[i], &expect[i], sizeof(float))) break;
-    if (i == count * REC_CHANNELS) return ok(1, "%s\n", name);
+    if (i == count * RECORDING_CHANNELS) return ok(1, "%s\n", name);
 
-    i /= REC_CHANNELS;
+    i /= RECORDING_CHANNELS;
     return ok(0, "%s: frame %u of %u differs: expected (%.9g, %.9g), got (%.9g, %.9g)\n", name, i, count,
               expect[i * 2], expect[i * 2 + 1], got[i * 2], got[i * 2 + 1]);
 }
@@ -443,7 +356,7 @@ static BOOL play(struct player *players, unsigned int count, DWORD stagger)
 /* One stream of float frames in the mix format, with volume if not 1; TRUE if it played. */
 static BOOL play_float(const float *frames, UINT32 count, float volume)
 {
-    float levels[REC_CHANNELS] = {volume, volume};
+    float levels[RECORDING_CHANNELS] = {volume, volume};
     IAudioStreamVolume *sv;
     struct player p;
     BOOL good = FALSE;
@@ -457,7 +370,7 @@ static BOOL play_float(const float *frames, UINT32 count, float volume)
             ok(hr == S_OK, "GetService(IAudioStreamVolume): got %08lx, expected S_OK\n", hr);
             if (hr == S_OK)
             {
-                hr = IAudioStreamVolume_SetAllVolumes(sv, REC_CHANNELS, levels);
+                hr = IAudioStreamVolume_SetAllVolumes(sv, RECORDING_CHANNELS, levels);
                 ok(hr == S_OK, "SetAllVolumes(%g): got %08lx, expected S_OK\n", volume, hr);
                 IAudioStreamVolume_Release(sv);
             }
@@ -473,7 +386,7 @@ static BOOL play_float(const float *frames, UINT32 count, float volume)
 /* (a) The mix format goes through untouched. */
 static void test_bit_exact(void)
 {
-    const UINT32 count = REC_RATE * 3 / 10;
+    const UINT32 count = RECORDING_RATE * 3 / 10;
     struct expect e = {.name = "float32 in the mix format"};
     float *sig = noise(0x5eed0001, count, 0.5f), *rec;
     UINT32 n, at;
@@ -497,7 +410,7 @@ static void test_bit_exact(void)
  * exactly, wherever the second landed. */
 static void test_mix(void)
 {
-    const UINT32 count_a = REC_RATE * 6 / 10, count_b = REC_RATE * 2 / 10;
+    const UINT32 count_a = RECORDING_RATE * 6 / 10, count_b = RECORDING_RATE * 2 / 10;
     struct expect e = {.name = "two streams mixed"};
     float *a = noise(0x5eed0002, count_a, 0.5f), *b = noise(0x5eed0003, count_b, 0.25f);
     float *expect = NULL, *rec = NULL;
@@ -532,7 +445,7 @@ static void test_mix(void)
     for (i = 0; i < count_a * 2; i++) expect[i] = a[i];
     for (i = 0; i < count_b * 2; i++) expect[offset * 2 + i] += b[i];
     trace("%s: the second stream starts %u frames (%.1f ms) after the first\n", e.name, offset,
-          offset * 1000.0 / REC_RATE);
+          offset * 1000.0 / RECORDING_RATE);
     compare(e.name, rec + at * 2, expect, total);
     check_tail(e.name, rec, n, at + total);
 
@@ -546,7 +459,7 @@ done:
 /* (c) IAudioStreamVolume at 0.5 halves every sample, exactly. */
 static void test_volume(void)
 {
-    const UINT32 count = REC_RATE * 3 / 10;
+    const UINT32 count = RECORDING_RATE * 3 / 10;
     struct expect e = {.name = "stream volume 0.5"};
     float *sig = noise(0x5eed0004, count, 0.5f), *half = NULL, *rec;
     UINT32 n, at, i;
@@ -579,8 +492,8 @@ static void fit_sine(const float *x, UINT32 count, double freq, double *amplitud
 
     for (t = 0; t < count; t++)
     {
-        s = sin(2 * pi * freq * t / REC_RATE);
-        co = cos(2 * pi * freq * t / REC_RATE);
+        s = sin(2 * pi * freq * t / RECORDING_RATE);
+        co = cos(2 * pi * freq * t / RECORDING_RATE);
         ss += s * s; cc += co * co; sc += s * co; s1 += s; c1 += co;
         xs += x[t * 2] * s; xc += x[t * 2] * co; x1 += x[t * 2];
     }
@@ -600,7 +513,7 @@ static void fit_sine(const float *x, UINT32 count, double freq, double *amplitud
     c = m[2][3] / m[2][2];
     for (t = 0; t < count; t++)
     {
-        w = x[t * 2] - a * sin(2 * pi * freq * t / REC_RATE) - b * cos(2 * pi * freq * t / REC_RATE) - c;
+        w = x[t * 2] - a * sin(2 * pi * freq * t / RECORDING_RATE) - b * cos(2 * pi * freq * t / RECORDING_RATE) - c;
         e += w * w;
     }
     *amplitude = sqrt(a * a + b * b);
@@ -622,16 +535,16 @@ static double measure_frequency(const float *x, UINT32 count)
             else crossings++;
         }
     }
-    return crossings ? crossings * REC_RATE / (last - first) : 0;
+    return crossings ? crossings * RECORDING_RATE / (last - first) : 0;
 }
 
 /* (d) 44.1 kHz int16 stereo, converted by AUTOCONVERTPCM | SRC_DEFAULT_QUALITY: a sine of 1000 Hz
  * left and 1500 Hz right comes out at those frequencies, clean. */
 static void test_resampled(void)
 {
-    static const double freqs[REC_CHANNELS] = {1000.0, 1500.0};
+    static const double freqs[RECORDING_CHANNELS] = {1000.0, 1500.0};
     static const DWORD flags = AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY;
-    const UINT32 rate = 44100, count = rate, skip = REC_RATE / 10, window = REC_RATE / 2;
+    const UINT32 rate = 44100, count = rate, skip = RECORDING_RATE / 10, window = RECORDING_RATE / 2;
     struct expect e = {.name = "44.1 kHz s16 resampled"};
     double amplitude, noise_power, snr, freq;
     WAVEFORMATEX fmt;
@@ -641,15 +554,15 @@ static void test_resampled(void)
     UINT32 n, at, i, c;
     BOOL good;
 
-    if (!(sig = malloc(count * REC_CHANNELS * sizeof(short)))) return;
+    if (!(sig = malloc(count * RECORDING_CHANNELS * sizeof(short)))) return;
     for (i = 0; i < count; i++)
-        for (c = 0; c < REC_CHANNELS; c++)
+        for (c = 0; c < RECORDING_CHANNELS; c++)
             sig[i * 2 + c] = (short)lrint(16384.0 * sin(2 * pi * freqs[c] * i / rate));
     fmt.wFormatTag = WAVE_FORMAT_PCM;
-    fmt.nChannels = REC_CHANNELS;
+    fmt.nChannels = RECORDING_CHANNELS;
     fmt.nSamplesPerSec = rate;
     fmt.wBitsPerSample = 16;
-    fmt.nBlockAlign = REC_CHANNELS * 2;
+    fmt.nBlockAlign = RECORDING_CHANNELS * 2;
     fmt.nAvgBytesPerSec = rate * fmt.nBlockAlign;
     fmt.cbSize = 0;
     good = player_open(&p, &fmt, flags, sig, count) && play(&p, 1, 0);
@@ -660,7 +573,7 @@ static void test_resampled(void)
     /* Analysed from 100 ms after the first sound, for 500 ms: away from both ends' transients. */
     e.frames = skip + window;
     if (!(rec = await(&e, &n, &at))) return;
-    for (c = 0; c < REC_CHANNELS; c++)
+    for (c = 0; c < RECORDING_CHANNELS; c++)
     {
         const float *x = rec + (at + skip) * 2 + c;
 
@@ -681,7 +594,7 @@ static void test_resampled(void)
 /* (e) 10 s of frames that each say their index: every one arrives once, in order, without a gap. */
 static void test_continuity(void)
 {
-    const UINT32 count = REC_RATE * 10;
+    const UINT32 count = RECORDING_RATE * 10;
     struct expect e = {.name = "10 s of counting frames"};
     float *sig, *rec, *got;
     UINT32 n, at, i, gap;
@@ -739,10 +652,10 @@ static BOOL get_mix_format(void)
     /* The signals are built for the recording's format; the endpoint must have it. */
     good = ok(wfx->Format.wFormatTag == WAVE_FORMAT_EXTENSIBLE
               && IsEqualGUID(&wfx->SubFormat, &KSDATAFORMAT_SUBTYPE_IEEE_FLOAT) && wfx->Format.wBitsPerSample == 32
-              && wfx->Format.nSamplesPerSec == REC_RATE && wfx->Format.nChannels == REC_CHANNELS,
+              && wfx->Format.nSamplesPerSec == RECORDING_RATE && wfx->Format.nChannels == RECORDING_CHANNELS,
               "mix format: tag %#x, %u bits, %lu Hz, %u ch; expected float32 %u Hz %u ch\n",
               wfx->Format.wFormatTag, wfx->Format.wBitsPerSample, wfx->Format.nSamplesPerSec,
-              wfx->Format.nChannels, REC_RATE, REC_CHANNELS);
+              wfx->Format.nChannels, RECORDING_RATE, RECORDING_CHANNELS);
     if (good) mix = *wfx;
     CoTaskMemFree(wfx);
     return good;
@@ -764,7 +677,7 @@ int main(int argc, char **argv)
              env.backend == TEST_BACKEND_NONE ? "no backend" : "MMDEVAPI_TEST_BACKEND unset");
         return test_summary();
     }
-    if (!selftest && !ok(find_recording(), "where the harness records is not set (MMDEVAPI_TEST_ALSA_FILE, "
+    if (!selftest && !ok(recording_find(&env, recording, ARRAY_SIZE(recording)), "where the harness records is not set (MMDEVAPI_TEST_ALSA_FILE, "
                          "MMDEVAPI_TEST_PULSE_RECORDING, MMDEVAPI_TEST_DIR)\n"))
         return test_summary();
     if (selftest) trace("self test: playing without comparing\n");
