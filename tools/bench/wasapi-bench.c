@@ -1,0 +1,1168 @@
+/*
+ * wasapi-bench: what the shared-mode render hot path and the engine cost, measured through the
+ * public WASAPI API on the default render endpoint. tools/bench/run-bench runs it under stock Wine
+ * and under this project's module against one private PulseAudio server and compares.
+ *
+ * Every stream: 44100 Hz stereo int16 (WAVE_FORMAT_PCM), AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM |
+ * AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY (what games often ask, and the engine must convert),
+ * a 100 ms buffer, polled (no event), fed with a quiet 441 Hz tone. Times come from
+ * QueryPerformanceCounter: 10 MHz under Wine, so 100 ns steps, and about 75 ns a call.
+ *
+ * uncontended  One stream, started, nothing else open.
+ *              padding: GetCurrentPadding, mean over >= --calls calls, timed in batches of
+ *              10000; the stream is topped up (untimed) between batches.
+ *              buffer: GetBuffer(1), write one frame, ReleaseBuffer(1, 0), mean over >= --calls
+ *              cycles on the same started stream, timed per burst: a burst makes one-frame
+ *              cycles while padding leaves room, then the loop sleeps (untimed) until the engine
+ *              has taken more. No Reset and no failing call: every timed call is one a game
+ *              makes, with the engine running beside it. The price: 1 M cycles need 1 M frames
+ *              played, 23 s.
+ *              Each figure is the mean over all calls; ".median" is the per-call mean of the
+ *              median batch (weighted by calls): the cost when nothing else took the CPU during
+ *              the batch, steadier than the mean on a busy machine.
+ * contended    --streams streams play. One feeder thread tops each up every 10 ms, except the
+ *              streams of the 2 (then 4) hammer threads, which poll their own stream as fast as
+ *              they can for --contended-seconds: GetCurrentPadding, and when there is room
+ *              GetBuffer(1), write one frame, ReleaseBuffer(1, 0) (the stream stays full: after
+ *              each engine period the thread refills it a frame at a time). Every call's
+ *              duration goes to a preallocated array: the timestamp after one call starts the
+ *              next, so a sample includes one QueryPerformanceCounter (and, for ReleaseBuffer,
+ *              the one-frame write). A counting sort of the ticks gives exact percentiles over
+ *              all threads, per kind: "padding" (GetCurrentPadding) and "buffer" (GetBuffer and
+ *              ReleaseBuffer, each a sample). Then the same threads run the timer alone for
+ *              --floor-seconds under the same load: "floor" is what the scheduler and the timer
+ *              add to any call (where threads outnumber cores, a thread preempted in a call
+ *              records a whole time slice: that sets the max).
+ * cpu          --streams streams, one feeder for all topping each up every ~10 ms, for
+ *              --cpu-seconds: the CPU time of the process (GetProcessTimes) and of the feeder
+ *              thread (GetThreadTimes); with --server-pid, the PulseAudio server's (utime +
+ *              stime of /proc/PID/stat, read through Wine's unix path) over the same window, and
+ *              what the server spends on its other clients over as long: its CPU over
+ *              --idle-seconds before this process opens anything and again after the streams
+ *              are closed, averaged. "consumed" is the frames the streams took against real
+ *              time: near 1 when the module plays.
+ *
+ * Output: one figure a line, "key value unit"; "key n/a hr=0xXXXXXXXX" when a WASAPI call failed
+ * (the failed call is named on stderr) and the phase goes on without it. Exit status: 0 when every
+ * figure was measured, 1 when some is n/a, 2 on a bad command line.
+ */
+
+#define COBJMACROS
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <fcntl.h>
+#include <io.h>
+#include <windows.h>
+#include <objbase.h>
+#include <initguid.h>
+#include <mmdeviceapi.h>
+#include <audioclient.h>
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+#define BENCH_RATE          44100
+#define BENCH_CHANNELS      2
+#define BENCH_FRAME_BYTES   (BENCH_CHANNELS * sizeof(INT16))
+#define BENCH_BUFFER_HNS    1000000     /* 100 ms */
+#define BENCH_FEED_MS       10
+#define BENCH_MAX_HAMMERS   4
+#define TONE_FRAMES         100         /* one cycle of 441 Hz at 44.1 kHz */
+#define PADDING_BATCH       10000
+#define STALL_SECONDS       2.0         /* a started stream whose padding stays the same */
+
+/* Contended samples: the duration in ticks in the low bits, the call kind in the top bit. */
+#define SAMPLE_BUFFER       0x80000000u
+#define SAMPLE_TICKS        0x7fffffffu
+/* Exact histogram bins, in ticks (about 105 ms at 10 MHz); longer calls share the last bin and
+ * only their maximum is exact. */
+#define HIST_BINS           (1u << 20)
+
+struct options
+{
+    ULONGLONG calls;
+    double contended_seconds;
+    double floor_seconds;
+    double cpu_seconds;
+    double idle_seconds;
+    unsigned int streams;
+    DWORD server_pid;           /* 0: not given */
+    BOOL uncontended, contended, cpu;
+};
+
+struct stream
+{
+    IAudioClient *client;
+    IAudioRenderClient *render;
+    UINT32 buffer_frames;
+    unsigned int tone_pos;
+    ULONGLONG written;
+};
+
+struct feeder
+{
+    struct stream *streams;
+    unsigned int count;
+    unsigned int owned;         /* streams [0, owned) belong to hammer threads */
+    CRITICAL_SECTION cs;        /* held for a round, and by whoever changes owned */
+    volatile LONG stop;
+    HRESULT hr;
+    HANDLE thread;
+};
+
+struct hammer
+{
+    struct stream *stream;      /* NULL: the timer alone (the floor) */
+    UINT32 *samples;
+    SIZE_T capacity;
+    SIZE_T count;
+    HRESULT hr;
+    HANDLE thread;
+};
+
+static LARGE_INTEGER qpc_frequency;
+static INT16 tone[TONE_FRAMES * BENCH_CHANNELS];
+static HANDLE hammer_start;
+static volatile LONG hammer_stop;
+static BOOL any_na;
+
+static inline LONGLONG qpc(void)
+{
+    LARGE_INTEGER now;
+    QueryPerformanceCounter(&now);
+    return now.QuadPart;
+}
+
+static double ticks_to_ns(double ticks)
+{
+    return ticks * 1e9 / (double)qpc_frequency.QuadPart;
+}
+
+static double seconds_since(LONGLONG start)
+{
+    return (double)(qpc() - start) / (double)qpc_frequency.QuadPart;
+}
+
+static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
+{
+    va_list args;
+
+    va_start(args, fmt);
+    fputs("wasapi-bench: ", stderr);
+    vfprintf(stderr, fmt, args);
+    fputc('\n', stderr);
+    va_end(args);
+}
+
+static HRESULT failed(const char *call, HRESULT hr)
+{
+    progress("%s failed: 0x%08lx", call, (unsigned long)hr);
+    return hr;
+}
+
+static void __attribute__((format(printf, 3, 4))) figure(double value, const char *unit, const char *fmt, ...)
+{
+    char key[96];
+    va_list args;
+
+    va_start(args, fmt);
+    vsnprintf(key, sizeof(key), fmt, args);
+    va_end(args);
+    if (value == floor(value) && fabs(value) < 1e15)
+        printf("%s %.0f %s\n", key, value, unit);
+    else
+        printf("%s %.3f %s\n", key, value, unit);
+    fflush(stdout);
+}
+
+static void __attribute__((format(printf, 2, 3))) figure_na(HRESULT hr, const char *fmt, ...)
+{
+    char key[96];
+    va_list args;
+
+    va_start(args, fmt);
+    vsnprintf(key, sizeof(key), fmt, args);
+    va_end(args);
+    printf("%s n/a hr=0x%08lx\n", key, (unsigned long)hr);
+    fflush(stdout);
+    any_na = TRUE;
+}
+
+/* --- streams ------------------------------------------------------------------------------ */
+
+static void make_tone(void)
+{
+    unsigned int i, c;
+
+    for (i = 0; i < TONE_FRAMES; i++)
+        for (c = 0; c < BENCH_CHANNELS; c++)
+            tone[i * BENCH_CHANNELS + c] = (INT16)floor(3276.0 * sin(2.0 * M_PI * i / TONE_FRAMES) + 0.5);
+}
+
+static void write_tone(struct stream *stream, BYTE *data, UINT32 frames)
+{
+    while (frames)
+    {
+        UINT32 chunk = min(frames, TONE_FRAMES - stream->tone_pos);
+
+        memcpy(data, tone + stream->tone_pos * BENCH_CHANNELS, chunk * BENCH_FRAME_BYTES);
+        data += chunk * BENCH_FRAME_BYTES;
+        frames -= chunk;
+        stream->tone_pos = (stream->tone_pos + chunk) % TONE_FRAMES;
+    }
+}
+
+static HRESULT stream_write(struct stream *stream, UINT32 frames)
+{
+    BYTE *data;
+    HRESULT hr;
+
+    if (FAILED(hr = IAudioRenderClient_GetBuffer(stream->render, frames, &data)))
+        return failed("IAudioRenderClient::GetBuffer", hr);
+    write_tone(stream, data, frames);
+    if (FAILED(hr = IAudioRenderClient_ReleaseBuffer(stream->render, frames, 0)))
+        return failed("IAudioRenderClient::ReleaseBuffer", hr);
+    stream->written += frames;
+    return S_OK;
+}
+
+/* Top the stream up with what GetCurrentPadding allows. */
+static HRESULT stream_feed(struct stream *stream)
+{
+    UINT32 padding;
+    HRESULT hr;
+
+    if (FAILED(hr = IAudioClient_GetCurrentPadding(stream->client, &padding)))
+        return failed("IAudioClient::GetCurrentPadding", hr);
+    if (padding >= stream->buffer_frames)
+        return S_OK;
+    return stream_write(stream, stream->buffer_frames - padding);
+}
+
+static void stream_close(struct stream *stream)
+{
+    if (stream->client)
+    {
+        IAudioClient_Stop(stream->client);
+        IAudioClient_Release(stream->client);
+    }
+    if (stream->render) IAudioRenderClient_Release(stream->render);
+    memset(stream, 0, sizeof(*stream));
+}
+
+/* Open, fill and start a stream. */
+static HRESULT stream_open(IMMDevice *device, struct stream *stream)
+{
+    WAVEFORMATEX format;
+    HRESULT hr;
+
+    memset(stream, 0, sizeof(*stream));
+    format.wFormatTag = WAVE_FORMAT_PCM;
+    format.nChannels = BENCH_CHANNELS;
+    format.nSamplesPerSec = BENCH_RATE;
+    format.wBitsPerSample = 16;
+    format.nBlockAlign = BENCH_FRAME_BYTES;
+    format.nAvgBytesPerSec = BENCH_RATE * BENCH_FRAME_BYTES;
+    format.cbSize = 0;
+
+    if (FAILED(hr = IMMDevice_Activate(device, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL,
+                                       (void **)&stream->client)))
+    {
+        stream->client = NULL;
+        return failed("IMMDevice::Activate(IAudioClient)", hr);
+    }
+    if (FAILED(hr = IAudioClient_Initialize(stream->client, AUDCLNT_SHAREMODE_SHARED,
+            AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY,
+            BENCH_BUFFER_HNS, 0, &format, NULL)))
+    {
+        failed("IAudioClient::Initialize", hr);
+        goto fail;
+    }
+    if (FAILED(hr = IAudioClient_GetBufferSize(stream->client, &stream->buffer_frames)))
+    {
+        failed("IAudioClient::GetBufferSize", hr);
+        goto fail;
+    }
+    if (FAILED(hr = IAudioClient_GetService(stream->client, &IID_IAudioRenderClient,
+                                            (void **)&stream->render)))
+    {
+        stream->render = NULL;
+        failed("IAudioClient::GetService(IAudioRenderClient)", hr);
+        goto fail;
+    }
+    if (FAILED(hr = stream_write(stream, stream->buffer_frames)))
+        goto fail;
+    if (FAILED(hr = IAudioClient_Start(stream->client)))
+    {
+        failed("IAudioClient::Start", hr);
+        goto fail;
+    }
+    return S_OK;
+
+fail:
+    stream_close(stream);
+    return hr;
+}
+
+static void streams_close(struct stream *streams, unsigned int count)
+{
+    unsigned int i;
+
+    for (i = 0; i < count; i++)
+        stream_close(&streams[i]);
+}
+
+static HRESULT streams_open(IMMDevice *device, struct stream *streams, unsigned int count)
+{
+    unsigned int i;
+    HRESULT hr;
+
+    for (i = 0; i < count; i++)
+    {
+        if (FAILED(hr = stream_open(device, &streams[i])))
+        {
+            progress("stream %u of %u could not be opened", i + 1, count);
+            streams_close(streams, i);
+            return hr;
+        }
+    }
+    return S_OK;
+}
+
+/* --- the feeder --------------------------------------------------------------------------- */
+
+static DWORD WINAPI feeder_main(void *arg)
+{
+    struct feeder *feeder = arg;
+    unsigned int i;
+    HRESULT hr = S_OK;
+
+    while (!feeder->stop && SUCCEEDED(hr))
+    {
+        EnterCriticalSection(&feeder->cs);
+        for (i = feeder->owned; i < feeder->count && SUCCEEDED(hr); i++)
+            hr = stream_feed(&feeder->streams[i]);
+        LeaveCriticalSection(&feeder->cs);
+        Sleep(BENCH_FEED_MS);
+    }
+    feeder->hr = hr;
+    return 0;
+}
+
+static BOOL feeder_start(struct feeder *feeder, struct stream *streams, unsigned int count)
+{
+    memset(feeder, 0, sizeof(*feeder));
+    feeder->streams = streams;
+    feeder->count = count;
+    InitializeCriticalSection(&feeder->cs);
+    if (!(feeder->thread = CreateThread(NULL, 0, feeder_main, feeder, 0, NULL)))
+    {
+        progress("CreateThread failed: %lu", GetLastError());
+        DeleteCriticalSection(&feeder->cs);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Stops the feeder; returns the first failure of its calls. */
+static HRESULT feeder_stop(struct feeder *feeder)
+{
+    feeder->stop = 1;
+    WaitForSingleObject(feeder->thread, INFINITE);
+    CloseHandle(feeder->thread);
+    DeleteCriticalSection(&feeder->cs);
+    return feeder->hr;
+}
+
+static void feeder_set_owned(struct feeder *feeder, unsigned int owned)
+{
+    EnterCriticalSection(&feeder->cs);
+    feeder->owned = owned;
+    LeaveCriticalSection(&feeder->cs);
+}
+
+/* --- CPU time ----------------------------------------------------------------------------- */
+
+static double filetime_ms(const FILETIME *ft)
+{
+    return (double)(((ULONGLONG)ft->dwHighDateTime << 32) | ft->dwLowDateTime) / 1e4;
+}
+
+static double process_cpu_ms(void)
+{
+    FILETIME creation, exit, kernel, user;
+
+    if (!GetProcessTimes(GetCurrentProcess(), &creation, &exit, &kernel, &user))
+        return -1.0;
+    return filetime_ms(&kernel) + filetime_ms(&user);
+}
+
+/* utime + stime of a Linux process, from /proc/PID/stat through Wine's unix path (Z: is the
+ * default mapping of /; \\?\unix\ works without it). -1 when it cannot be read. */
+static double linux_cpu_ms(DWORD pid)
+{
+    static const char *const formats[] = {"\\\\?\\unix\\proc\\%lu\\stat", "Z:\\proc\\%lu\\stat"};
+    char path[64], text[1024], *p;
+    unsigned long long utime, stime;
+    unsigned int i;
+    DWORD size = 0;
+    HANDLE file = INVALID_HANDLE_VALUE;
+
+    for (i = 0; i < ARRAY_SIZE(formats) && file == INVALID_HANDLE_VALUE; i++)
+    {
+        snprintf(path, sizeof(path), formats[i], (unsigned long)pid);
+        file = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                           OPEN_EXISTING, 0, NULL);
+    }
+    if (file == INVALID_HANDLE_VALUE)
+        return -1.0;
+    if (!ReadFile(file, text, sizeof(text) - 1, &size, NULL))
+        size = 0;
+    CloseHandle(file);
+    text[size] = 0;
+    /* "pid (comm) state ppid ...": utime and stime are the 14th and 15th fields, in clock ticks
+     * of USER_HZ, 100 on Linux's ABI. comm may hold spaces and parentheses: skip to the last ')'. */
+    if (!(p = strrchr(text, ')')))
+        return -1.0;
+    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+        return -1.0;
+    return (double)(utime + stime) * 10.0;
+}
+
+/* --- uncontended -------------------------------------------------------------------------- */
+
+/* Timed batches of calls. The mean is the figure; the median batch (weighted by calls) says what
+ * a call costs when no other process took the CPU during the batch. */
+struct batches
+{
+    struct batch { double ticks_per_call; UINT32 calls; } *items;
+    SIZE_T count, size;
+    ULONGLONG calls, ticks;
+};
+
+static BOOL batches_add(struct batches *batches, LONGLONG ticks, UINT32 calls)
+{
+    if (!calls)
+        return TRUE;
+    if (batches->count == batches->size)
+    {
+        SIZE_T size = max(batches->size * 2, 1024);
+        struct batch *items = realloc(batches->items, size * sizeof(*items));
+
+        if (!items)
+            return FALSE;
+        batches->items = items;
+        batches->size = size;
+    }
+    batches->items[batches->count].ticks_per_call = (double)ticks / calls;
+    batches->items[batches->count++].calls = calls;
+    batches->calls += calls;
+    batches->ticks += ticks;
+    return TRUE;
+}
+
+static int compare_batches(const void *a, const void *b)
+{
+    const struct batch *x = a, *y = b;
+
+    return x->ticks_per_call < y->ticks_per_call ? -1 : x->ticks_per_call > y->ticks_per_call;
+}
+
+static void batches_report(struct batches *batches, const char *key)
+{
+    ULONGLONG seen = 0;
+    SIZE_T i;
+
+    figure(ticks_to_ns((double)batches->ticks / batches->calls), "ns", "%s", key);
+    qsort(batches->items, batches->count, sizeof(*batches->items), compare_batches);
+    for (i = 0; i < batches->count - 1; i++)
+        if ((seen += batches->items[i].calls) * 2 >= batches->calls)
+            break;
+    figure(ticks_to_ns(batches->items[i].ticks_per_call), "ns", "%s.median", key);
+}
+
+static void uncontended_na(HRESULT hr)
+{
+    figure_na(hr, "uncontended.padding");
+    figure_na(hr, "uncontended.padding.median");
+    figure_na(hr, "uncontended.buffer");
+    figure_na(hr, "uncontended.buffer.median");
+}
+
+/* GetCurrentPadding in batches, the stream topped up between them. */
+static HRESULT uncontended_padding(struct stream *stream, ULONGLONG calls, struct batches *batches)
+{
+    UINT32 padding, i;
+    LONGLONG start;
+    HRESULT hr = S_OK;
+
+    while (batches->calls < calls)
+    {
+        start = qpc();
+        for (i = 0; i < PADDING_BATCH; i++)
+            if (FAILED(hr = IAudioClient_GetCurrentPadding(stream->client, &padding)))
+                break;
+        if (!batches_add(batches, qpc() - start, i))
+            return E_OUTOFMEMORY;
+        if (FAILED(hr))
+            return failed("IAudioClient::GetCurrentPadding", hr);
+        if (FAILED(hr = stream_feed(stream)))
+            return hr;
+    }
+    return S_OK;
+}
+
+/* One-frame GetBuffer/ReleaseBuffer cycles in bursts, while padding leaves room. */
+static HRESULT uncontended_buffer(struct stream *stream, ULONGLONG calls, struct batches *batches)
+{
+    LONGLONG start, progress_time = qpc();
+    UINT32 padding, room, i;
+    BYTE *data;
+    HRESULT hr = S_OK;
+
+    while (batches->calls < calls)
+    {
+        if (FAILED(hr = IAudioClient_GetCurrentPadding(stream->client, &padding)))
+            return failed("IAudioClient::GetCurrentPadding", hr);
+        if (padding >= stream->buffer_frames)
+        {
+            if (seconds_since(progress_time) > STALL_SECONDS)
+                return failed("the stream stays full: playback", HRESULT_FROM_WIN32(ERROR_TIMEOUT));
+            Sleep(1);
+            continue;
+        }
+        progress_time = qpc();
+        room = stream->buffer_frames - padding;
+        start = qpc();
+        for (i = 0; i < room; i++)
+        {
+            if (FAILED(hr = IAudioRenderClient_GetBuffer(stream->render, 1, &data)))
+                break;
+            write_tone(stream, data, 1);
+            if (FAILED(hr = IAudioRenderClient_ReleaseBuffer(stream->render, 1, 0)))
+                break;
+        }
+        if (!batches_add(batches, qpc() - start, i))
+            return E_OUTOFMEMORY;
+        if (FAILED(hr))
+            return failed("IAudioRenderClient::GetBuffer/ReleaseBuffer", hr);
+    }
+    return S_OK;
+}
+
+static void bench_uncontended(IMMDevice *device, const struct options *opt)
+{
+    struct batches batches = {0};
+    struct stream stream;
+    HRESULT hr;
+
+    progress("uncontended: one stream, %llu calls of each kind", opt->calls);
+    if (FAILED(hr = stream_open(device, &stream)))
+    {
+        uncontended_na(hr);
+        return;
+    }
+
+    if (SUCCEEDED(hr = uncontended_padding(&stream, opt->calls, &batches)))
+        batches_report(&batches, "uncontended.padding");
+    else
+    {
+        figure_na(hr, "uncontended.padding");
+        figure_na(hr, "uncontended.padding.median");
+    }
+
+    free(batches.items);
+    memset(&batches, 0, sizeof(batches));
+    if (SUCCEEDED(hr = uncontended_buffer(&stream, opt->calls, &batches)))
+        batches_report(&batches, "uncontended.buffer");
+    else
+    {
+        figure_na(hr, "uncontended.buffer");
+        figure_na(hr, "uncontended.buffer.median");
+    }
+    free(batches.items);
+
+    stream_close(&stream);
+}
+
+/* --- contended ---------------------------------------------------------------------------- */
+
+/* Stores the time since *prev, the end of the previous sample, and starts the next one. */
+static inline void record(UINT32 **out, LONGLONG *prev, UINT32 kind)
+{
+    LONGLONG now = qpc();
+
+    *(*out)++ = kind | (UINT32)min(now - *prev, (LONGLONG)SAMPLE_TICKS);
+    *prev = now;
+}
+
+static DWORD WINAPI hammer_main(void *arg)
+{
+    struct hammer *hammer = arg;
+    struct stream *stream = hammer->stream;
+    UINT32 *out = hammer->samples, *end = hammer->samples + hammer->capacity;
+    LONGLONG prev;
+    UINT32 padding;
+    BYTE *data;
+    HRESULT hr = S_OK;
+
+    WaitForSingleObject(hammer_start, INFINITE);
+    prev = qpc();
+    if (!stream)
+    {
+        while (!hammer_stop && out < end)
+            record(&out, &prev, 0);
+        hammer->count = out - hammer->samples;
+        return 0;
+    }
+
+    while (!hammer_stop && end - out >= 3)
+    {
+        hr = IAudioClient_GetCurrentPadding(stream->client, &padding);
+        record(&out, &prev, 0);
+        if (FAILED(hr))
+        {
+            failed("IAudioClient::GetCurrentPadding", hr);
+            break;
+        }
+        if (padding >= stream->buffer_frames)
+            continue;
+
+        hr = IAudioRenderClient_GetBuffer(stream->render, 1, &data);
+        record(&out, &prev, SAMPLE_BUFFER);
+        if (FAILED(hr))
+        {
+            failed("IAudioRenderClient::GetBuffer", hr);
+            break;
+        }
+        write_tone(stream, data, 1);
+        hr = IAudioRenderClient_ReleaseBuffer(stream->render, 1, 0);
+        record(&out, &prev, SAMPLE_BUFFER);
+        if (FAILED(hr))
+        {
+            failed("IAudioRenderClient::ReleaseBuffer", hr);
+            break;
+        }
+        stream->written++;
+    }
+    hammer->count = out - hammer->samples;
+    hammer->hr = hr;
+    if (out >= end - 2 && !hammer_stop)
+        progress("a thread filled its %lu samples before the end of the run", (unsigned long)hammer->capacity);
+    return 0;
+}
+
+/* Runs the threads for the given time; FALSE when one could not be created. */
+static BOOL hammers_run(struct hammer *hammers, unsigned int count, double seconds)
+{
+    unsigned int i, started;
+
+    hammer_stop = 0;
+    ResetEvent(hammer_start);
+    for (started = 0; started < count; started++)
+    {
+        hammers[started].count = 0;
+        hammers[started].hr = S_OK;
+        if (!(hammers[started].thread = CreateThread(NULL, 0, hammer_main, &hammers[started], 0, NULL)))
+        {
+            progress("CreateThread failed: %lu", GetLastError());
+            break;
+        }
+    }
+    SetEvent(hammer_start);
+    if (started == count)
+        Sleep((DWORD)(seconds * 1000.0));
+    hammer_stop = 1;
+    for (i = 0; i < started; i++)
+    {
+        WaitForSingleObject(hammers[i].thread, INFINITE);
+        CloseHandle(hammers[i].thread);
+    }
+    return started == count;
+}
+
+/* Percentiles of the samples of one kind (0 or SAMPLE_BUFFER) over all threads, by a counting
+ * sort of their ticks; tail_only: p99.9 and beyond. */
+static void report_latency(const struct hammer *hammers, unsigned int count, UINT32 *hist,
+                           UINT32 kind, const char *prefix, BOOL tail_only)
+{
+    static const struct { double p; const char *name; } percentiles[] =
+        {{0.50, "p50"}, {0.99, "p99"}, {0.999, "p99.9"}, {0.9999, "p99.99"}};
+    ULONGLONG total = 0, seen;
+    UINT32 max = 0, ticks;
+    unsigned int i, p;
+    SIZE_T j;
+
+    memset(hist, 0, HIST_BINS * sizeof(*hist));
+    for (i = 0; i < count; i++)
+    {
+        for (j = 0; j < hammers[i].count; j++)
+        {
+            if ((hammers[i].samples[j] & SAMPLE_BUFFER) != kind)
+                continue;
+            ticks = hammers[i].samples[j] & SAMPLE_TICKS;
+            if (ticks > max) max = ticks;
+            hist[min(ticks, HIST_BINS - 1)]++;
+            total++;
+        }
+    }
+    figure((double)total, "count", "%s.calls", prefix);
+    if (!total)
+        return;
+    for (p = tail_only ? 2 : 0; p < ARRAY_SIZE(percentiles); p++)
+    {
+        /* Nearest rank: the smallest value with at least p * total samples at or below it. */
+        ULONGLONG rank = (ULONGLONG)ceil(percentiles[p].p * (double)total);
+
+        if (!rank) rank = 1;
+        for (seen = 0, ticks = 0; ticks < HIST_BINS; ticks++)
+            if ((seen += hist[ticks]) >= rank)
+                break;
+        figure(ticks_to_ns(ticks), "ns", "%s.%s", prefix, percentiles[p].name);
+    }
+    figure(ticks_to_ns(max), "ns", "%s.max", prefix);
+}
+
+static void contended_na(unsigned int threads, HRESULT hr)
+{
+    static const char *const kinds[] = {"padding", "buffer"};
+    static const char *const names[] = {"calls", "p50", "p99", "p99.9", "p99.99", "max"};
+    unsigned int k, n;
+
+    for (k = 0; k < ARRAY_SIZE(kinds); k++)
+        for (n = 0; n < ARRAY_SIZE(names); n++)
+            figure_na(hr, "contended.t%u.%s.%s", threads, kinds[k], names[n]);
+    figure_na(hr, "contended.t%u.floor.calls", threads);
+    figure_na(hr, "contended.t%u.floor.p99.9", threads);
+    figure_na(hr, "contended.t%u.floor.p99.99", threads);
+    figure_na(hr, "contended.t%u.floor.max", threads);
+}
+
+static void bench_contended(IMMDevice *device, const struct options *opt)
+{
+    static const unsigned int thread_counts[] = {2, BENCH_MAX_HAMMERS};
+    struct hammer hammers[BENCH_MAX_HAMMERS];
+    struct stream *streams;
+    struct feeder feeder;
+    UINT32 *hist = NULL;
+    SIZE_T capacity;
+    unsigned int i, t, threads;
+    char prefix[32];
+    HRESULT hr = E_OUTOFMEMORY;
+
+    memset(hammers, 0, sizeof(hammers));
+    /* One sample takes at least one QueryPerformanceCounter (about 70 ns under Wine 8): 16 M
+     * samples a second is more than a thread can make. Touched now, not during the run. */
+    capacity = (SIZE_T)(max(opt->contended_seconds, opt->floor_seconds) * 16e6) + 16;
+    for (i = 0; i < BENCH_MAX_HAMMERS; i++)
+    {
+        if (!(hammers[i].samples = VirtualAlloc(NULL, capacity * sizeof(UINT32),
+                                                MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE)))
+        {
+            progress("cannot allocate %lu MB for the samples", (unsigned long)(capacity * sizeof(UINT32) >> 20));
+            goto out;
+        }
+        memset(hammers[i].samples, 0xff, capacity * sizeof(UINT32));
+        hammers[i].capacity = capacity;
+    }
+    if (!(hist = malloc(HIST_BINS * sizeof(*hist))) ||
+        !(streams = calloc(opt->streams, sizeof(*streams))))
+        goto out;
+
+    progress("contended: %u streams, 2 then 4 threads for %g s each", opt->streams, opt->contended_seconds);
+    if (FAILED(hr = streams_open(device, streams, opt->streams)))
+    {
+        free(streams);
+        goto out;
+    }
+    if (!feeder_start(&feeder, streams, opt->streams))
+    {
+        hr = E_FAIL;
+        streams_close(streams, opt->streams);
+        free(streams);
+        goto out;
+    }
+
+    for (t = 0; t < ARRAY_SIZE(thread_counts); t++)
+    {
+        threads = thread_counts[t];
+        if (threads > opt->streams)
+        {
+            contended_na(threads, E_INVALIDARG);
+            continue;
+        }
+        /* Let the feeder settle the streams the threads take over, then hand them over. */
+        Sleep(100);
+        feeder_set_owned(&feeder, threads);
+        for (i = 0; i < threads; i++)
+            hammers[i].stream = &streams[i];
+        if (!hammers_run(hammers, threads, opt->contended_seconds))
+        {
+            feeder_set_owned(&feeder, 0);
+            contended_na(threads, E_FAIL);
+            continue;
+        }
+        for (i = 0, hr = S_OK; i < threads && SUCCEEDED(hr); i++)
+            hr = hammers[i].hr;
+        if (FAILED(hr))
+        {
+            feeder_set_owned(&feeder, 0);
+            contended_na(threads, hr);
+            continue;
+        }
+        snprintf(prefix, sizeof(prefix), "contended.t%u.padding", threads);
+        report_latency(hammers, threads, hist, 0, prefix, FALSE);
+        snprintf(prefix, sizeof(prefix), "contended.t%u.buffer", threads);
+        report_latency(hammers, threads, hist, SAMPLE_BUFFER, prefix, FALSE);
+
+        /* The floor, under the same load: the feeder takes every stream back. */
+        feeder_set_owned(&feeder, 0);
+        for (i = 0; i < threads; i++)
+            hammers[i].stream = NULL;
+        snprintf(prefix, sizeof(prefix), "contended.t%u.floor", threads);
+        if (hammers_run(hammers, threads, opt->floor_seconds))
+            report_latency(hammers, threads, hist, 0, prefix, TRUE);
+        else
+            figure_na(E_FAIL, "%s.calls", prefix);
+    }
+
+    hr = feeder_stop(&feeder);
+    if (FAILED(hr))
+        progress("the feeder failed: 0x%08lx (figures above are from a partly fed load)", (unsigned long)hr);
+    streams_close(streams, opt->streams);
+    free(streams);
+    hr = S_OK;
+
+out:
+    if (FAILED(hr))
+        for (t = 0; t < ARRAY_SIZE(thread_counts); t++)
+            contended_na(thread_counts[t], hr);
+    free(hist);
+    for (i = 0; i < BENCH_MAX_HAMMERS; i++)
+        if (hammers[i].samples)
+            VirtualFree(hammers[i].samples, 0, MEM_RELEASE);
+}
+
+/* --- CPU ---------------------------------------------------------------------------------- */
+
+static void cpu_na(const struct options *opt, HRESULT hr)
+{
+    figure_na(hr, "cpu.streams");
+    figure_na(hr, "cpu.seconds");
+    figure_na(hr, "cpu.process");
+    figure_na(hr, "cpu.feeder");
+    if (opt->server_pid)
+    {
+        figure_na(hr, "cpu.server");
+        figure_na(hr, "cpu.server_idle");
+    }
+    figure_na(hr, "cpu.consumed");
+}
+
+/* The server's CPU time a second over idle_seconds, while this process plays nothing: what its
+ * other clients (the harness's) cost. -1 when it cannot be read. */
+static double server_idle_rate(const struct options *opt)
+{
+    double before, after;
+    LONGLONG start;
+
+    if (!opt->server_pid || (before = linux_cpu_ms(opt->server_pid)) < 0)
+        return -1.0;
+    progress("cpu: the server's own load, for %g s", opt->idle_seconds);
+    start = qpc();
+    Sleep((DWORD)(opt->idle_seconds * 1000.0));
+    if ((after = linux_cpu_ms(opt->server_pid)) < 0)
+        return -1.0;
+    return (after - before) / seconds_since(start);
+}
+
+static double thread_cpu_ms(HANDLE thread)
+{
+    FILETIME creation, exit, kernel, user;
+
+    if (!GetThreadTimes(thread, &creation, &exit, &kernel, &user))
+        return -1.0;
+    return filetime_ms(&kernel) + filetime_ms(&user);
+}
+
+/* CPU time of the process, of its feeder thread and of the server, over the window. */
+struct cpu_sample
+{
+    LONGLONG time;
+    ULONGLONG written;
+    double process, feeder, server;
+};
+
+static void cpu_sample(const struct options *opt, struct feeder *feeder, struct cpu_sample *sample)
+{
+    unsigned int i;
+
+    /* The feeder is between two rounds: the frame count is exact. */
+    EnterCriticalSection(&feeder->cs);
+    sample->time = qpc();
+    sample->process = process_cpu_ms();
+    sample->feeder = thread_cpu_ms(feeder->thread);
+    sample->server = opt->server_pid ? linux_cpu_ms(opt->server_pid) : -1.0;
+    for (sample->written = 0, i = 0; i < feeder->count; i++)
+        sample->written += feeder->streams[i].written;
+    LeaveCriticalSection(&feeder->cs);
+}
+
+static void bench_cpu(IMMDevice *device, const struct options *opt, double idle_before)
+{
+    struct stream *streams;
+    struct feeder feeder;
+    struct cpu_sample start, end;
+    double seconds, idle_after = -1.0;
+    HRESULT hr;
+
+    progress("cpu: %u streams for %g s", opt->streams, opt->cpu_seconds);
+    if (!(streams = calloc(opt->streams, sizeof(*streams))))
+    {
+        hr = E_OUTOFMEMORY;
+        goto fail;
+    }
+    if (FAILED(hr = streams_open(device, streams, opt->streams)))
+    {
+        free(streams);
+        goto fail;
+    }
+    if (!feeder_start(&feeder, streams, opt->streams))
+    {
+        hr = E_FAIL;
+        streams_close(streams, opt->streams);
+        free(streams);
+        goto fail;
+    }
+    cpu_sample(opt, &feeder, &start);
+    Sleep((DWORD)(opt->cpu_seconds * 1000.0));
+    cpu_sample(opt, &feeder, &end);
+    hr = feeder_stop(&feeder);
+    streams_close(streams, opt->streams);
+    free(streams);
+    if (FAILED(hr))
+        goto fail;
+
+    seconds = (double)(end.time - start.time) / (double)qpc_frequency.QuadPart;
+    figure(opt->streams, "count", "cpu.streams");
+    figure(seconds, "s", "cpu.seconds");
+    figure(end.process - start.process, "ms", "cpu.process");
+    if (start.feeder >= 0 && end.feeder >= 0)
+        figure(end.feeder - start.feeder, "ms", "cpu.feeder");
+    /* The idle load before and after, averaged: it wanders by tens of percent from one window
+     * to the next. The streams are gone; give the server a moment to drop them. */
+    if (idle_before >= 0)
+    {
+        Sleep(250);
+        idle_after = server_idle_rate(opt);
+    }
+    if (start.server >= 0 && end.server >= 0 && idle_before >= 0 && idle_after >= 0)
+    {
+        figure(end.server - start.server, "ms", "cpu.server");
+        figure((idle_before + idle_after) / 2 * seconds, "ms", "cpu.server_idle");
+    }
+    else if (opt->server_pid)
+        progress("/proc/%lu/stat could not be read: no server figures", (unsigned long)opt->server_pid);
+    /* Frames the streams took, against real time: near 1 when the module plays. */
+    figure((double)(end.written - start.written) / (opt->streams * (double)BENCH_RATE * seconds), "ratio",
+           "cpu.consumed");
+    return;
+
+fail:
+    cpu_na(opt, hr);
+}
+
+/* --- main --------------------------------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+    fputs("Usage: wasapi-bench [OPTIONS]\n"
+          "\n"
+          "Measures the cost of WASAPI shared-mode render calls and of playing many streams, on\n"
+          "the default render endpoint. Figures on stdout, one a line: \"key value unit\", or\n"
+          "\"key n/a hr=0x...\" when a call failed. Progress and errors on stderr.\n"
+          "\n"
+          "Options:\n"
+          "  --quick               short runs (CI smoke): 100000 calls, 1 s contended,\n"
+          "                        0.5 s floor, 3 s cpu, 1 s idle\n"
+          "  --calls N             uncontended calls of each kind (default 1000000)\n"
+          "  --contended-seconds S each contended run (default 5)\n"
+          "  --floor-seconds S     each timer-only run under load (default 2)\n"
+          "  --cpu-seconds S       the CPU run (default 30)\n"
+          "  --idle-seconds S      the server's own load, before and after the CPU run's\n"
+          "                        streams (default 5 each)\n"
+          "  --streams N           streams of the contended and CPU runs (default 32)\n"
+          "  --server-pid PID      Linux pid of the PulseAudio server: adds its CPU time\n"
+          "  --only LIST           phases to run, comma separated: uncontended,contended,cpu\n"
+          "  -h, --help            this help\n"
+          "\n"
+          "Streams: 44100 Hz stereo int16, AUTOCONVERTPCM | SRC_DEFAULT_QUALITY, 100 ms buffer,\n"
+          "polled, topped up every 10 ms by one feeder thread. The file's head comment says\n"
+          "what each figure measures.\n", out);
+}
+
+static BOOL parse_number(const char *text, double low, double high, double *value)
+{
+    char *end;
+
+    *value = strtod(text, &end);
+    return end != text && !*end && *value >= low && *value <= high;
+}
+
+static BOOL parse_options(int argc, char **argv, struct options *opt)
+{
+    double value;
+    int i;
+
+    opt->calls = 1000000;
+    opt->contended_seconds = 5.0;
+    opt->floor_seconds = 2.0;
+    opt->cpu_seconds = 30.0;
+    opt->idle_seconds = 5.0;
+    opt->streams = 32;
+    opt->server_pid = 0;
+    opt->uncontended = opt->contended = opt->cpu = TRUE;
+
+    for (i = 1; i < argc; i++)
+    {
+        const char *arg = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
+        {
+            usage(stdout);
+            exit(0);
+        }
+        if (!strcmp(arg, "--quick"))
+        {
+            opt->calls = 100000;
+            opt->contended_seconds = 1.0;
+            opt->floor_seconds = 0.5;
+            opt->cpu_seconds = 3.0;
+            opt->idle_seconds = 1.0;
+            continue;
+        }
+        if (!next)
+            goto bad;
+        if (!strcmp(arg, "--calls") && parse_number(next, 1, 1e10, &value))
+            opt->calls = (ULONGLONG)value;
+        else if (!strcmp(arg, "--contended-seconds") && parse_number(next, 0.01, 3600, &value))
+            opt->contended_seconds = value;
+        else if (!strcmp(arg, "--floor-seconds") && parse_number(next, 0.01, 3600, &value))
+            opt->floor_seconds = value;
+        else if (!strcmp(arg, "--cpu-seconds") && parse_number(next, 0.1, 86400, &value))
+            opt->cpu_seconds = value;
+        else if (!strcmp(arg, "--idle-seconds") && parse_number(next, 0.1, 3600, &value))
+            opt->idle_seconds = value;
+        else if (!strcmp(arg, "--streams") && parse_number(next, BENCH_MAX_HAMMERS, 1024, &value))
+            opt->streams = (unsigned int)value;
+        else if (!strcmp(arg, "--server-pid") && parse_number(next, 1, 4194304, &value))
+            opt->server_pid = (DWORD)value;
+        else if (!strcmp(arg, "--only"))
+        {
+            char list[128], *name;
+
+            snprintf(list, sizeof(list), "%s", next);
+            opt->uncontended = opt->contended = opt->cpu = FALSE;
+            for (name = strtok(list, ","); name; name = strtok(NULL, ","))
+            {
+                if (!strcmp(name, "uncontended")) opt->uncontended = TRUE;
+                else if (!strcmp(name, "contended")) opt->contended = TRUE;
+                else if (!strcmp(name, "cpu")) opt->cpu = TRUE;
+                else goto bad;
+            }
+        }
+        else
+            goto bad;
+        i++;
+        continue;
+bad:
+        fprintf(stderr, "wasapi-bench: bad option or value: %s%s%s (see --help)\n", arg,
+                next ? " " : "", next ? next : "");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void timer_figures(void)
+{
+    LONGLONG start;
+    unsigned int i;
+
+    start = qpc();
+    for (i = 0; i < 1000000; i++)
+        qpc();
+    figure(1e9 / (double)qpc_frequency.QuadPart, "ns", "timer.resolution");
+    figure(ticks_to_ns((double)(qpc() - start) / 1e6), "ns", "timer.cost");
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt;
+    IMMDeviceEnumerator *enumerator = NULL;
+    IMMDevice *device = NULL;
+    double idle_rate = -1.0;
+    BOOL com = FALSE;
+    HRESULT hr;
+
+    if (!parse_options(argc, argv, &opt))
+        return 2;
+    /* "\n", not "\r\n": the figures are for scripts. */
+    _setmode(_fileno(stdout), _O_BINARY);
+    QueryPerformanceFrequency(&qpc_frequency);
+    make_tone();
+    if (!(hammer_start = CreateEventW(NULL, TRUE, FALSE, NULL)))
+        return 1;
+    timer_figures();
+
+    /* Before this process opens anything: the server's load from its other clients. */
+    if (opt.cpu)
+        idle_rate = server_idle_rate(&opt);
+
+    if (FAILED(hr = CoInitializeEx(NULL, COINIT_MULTITHREADED)))
+        failed("CoInitializeEx", hr);
+    else
+    {
+        com = TRUE;
+        if (FAILED(hr = CoCreateInstance(&CLSID_MMDeviceEnumerator, NULL, CLSCTX_INPROC_SERVER,
+                                         &IID_IMMDeviceEnumerator, (void **)&enumerator)))
+            failed("CoCreateInstance(MMDeviceEnumerator)", hr);
+        else if (FAILED(hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(enumerator, eRender, eConsole,
+                                                                          &device)))
+            failed("IMMDeviceEnumerator::GetDefaultAudioEndpoint", hr);
+    }
+
+    if (opt.uncontended)
+    {
+        if (device)
+            bench_uncontended(device, &opt);
+        else
+            uncontended_na(hr);
+    }
+    if (opt.contended)
+    {
+        if (device)
+            bench_contended(device, &opt);
+        else
+        {
+            contended_na(2, hr);
+            contended_na(BENCH_MAX_HAMMERS, hr);
+        }
+    }
+    if (opt.cpu)
+    {
+        if (device)
+            bench_cpu(device, &opt, idle_rate);
+        else
+            cpu_na(&opt, hr);
+    }
+
+    if (device) IMMDevice_Release(device);
+    if (enumerator) IMMDeviceEnumerator_Release(enumerator);
+    if (com) CoUninitialize();
+    CloseHandle(hammer_start);
+    return any_na ? 1 : 0;
+}
