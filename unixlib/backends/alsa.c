@@ -187,7 +187,8 @@ static UINT32 alsa_list_endpoints(enum mmdevapi_flow flow, struct endpoint_info 
     return count;
 }
 
-/* A stream's buffer, in engine periods: the engine keeps ALSA_FILL_PERIODS of it queued. */
+/* The engine keeps ALSA_FILL_PERIODS queued (two periods of slack for its wake-ups); the buffer
+ * asked for is a period larger, so that a device rounding it down still holds the fill. */
 #define ALSA_BUFFER_PERIODS 4
 #define ALSA_FILL_PERIODS 3
 
@@ -250,6 +251,7 @@ enum alsa_stream_state
 struct alsa_stream
 {
     snd_pcm_t *pcm;
+    UINT32 rate;
     UINT32 period_frames;
     snd_pcm_uframes_t buffer_frames;
     snd_pcm_uframes_t fill_frames;  /* kept queued; whole periods, at most the buffer */
@@ -337,7 +339,8 @@ static int alsa_set_params(struct alsa_stream *stream, const struct endpoint_for
     stream->buffer_frames = buffer;
     stream->fill_frames = ALSA_FILL_PERIODS * stream->period_frames;
     if (stream->fill_frames < stream->period_frames + period) stream->fill_frames = stream->period_frames + period;
-    stream->fill_frames = (stream->fill_frames + stream->period_frames - 1) / stream->period_frames * stream->period_frames;
+    stream->fill_frames = (stream->fill_frames + stream->period_frames - 1) / stream->period_frames
+                          * stream->period_frames;
     while (stream->fill_frames > buffer && stream->fill_frames > stream->period_frames)
         stream->fill_frames -= stream->period_frames;
     if (stream->fill_frames > buffer) return -EINVAL;
@@ -364,12 +367,14 @@ static HRESULT alsa_stream_open(const char *key, enum mmdevapi_flow flow, const 
 
     if (!out) return E_INVALIDARG;
     *out = NULL;
-    if (!key || !format || flow != MMDEVAPI_RENDER || !format->is_float || format->bits != 32
-        || !format->channels || format->channels > 32 || !format->rate || format->rate > 768000
-        || !period_frames || period_frames > format->rate)
+    if (!key || !format || (flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE) || !format->is_float
+        || format->bits != 32 || !format->channels || format->channels > 32 || !format->rate
+        || format->rate > 768000 || !period_frames || period_frames > format->rate)
         return E_INVALIDARG;
+    if (flow == MMDEVAPI_CAPTURE) return E_NOTIMPL;
 
     if (!(stream = calloc(1, sizeof(*stream)))) return E_OUTOFMEMORY;
+    stream->rate = format->rate;
     stream->period_frames = period_frames;
     if ((err = snd_pcm_open(&stream->pcm, key, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)) < 0)
     {
@@ -469,8 +474,8 @@ static HRESULT alsa_stream_wait(struct backend_stream *iface, int wake_fd, int t
 {
     struct alsa_stream *stream = alsa_stream_from(iface);
     struct timespec now, deadline = { 0 };
+    unsigned short revents = 0;
     unsigned int count;
-    unsigned short revents;
     HRESULT hr = S_OK;
     UINT32 frames = 0;
     int wait_ms, ret;
@@ -504,7 +509,14 @@ static HRESULT alsa_stream_wait(struct backend_stream *iface, int wake_fd, int t
             if (wait_ms <= 0) break;
         }
         count = 0;
-        if (stream->state == ALSA_PLAYING)
+        if (stream->state == ALSA_PLAYING && (revents & POLLOUT))
+        {
+            /* The PCM said it had room and has less than a period (the null plugin's poll is
+             * always ready): wait for the time a period takes to free instead of spinning. */
+            ret = ((stream->period_frames - frames) * 1000 + stream->rate - 1) / stream->rate;
+            if (wait_ms < 0 || ret < wait_ms) wait_ms = ret;
+        }
+        else if (stream->state == ALSA_PLAYING)
         {
             if ((ret = snd_pcm_poll_descriptors(stream->pcm, stream->fds, stream->pcm_fds)) < 0)
             {
@@ -522,6 +534,7 @@ static HRESULT alsa_stream_wait(struct backend_stream *iface, int wake_fd, int t
             hr = alsa_recover(stream, -errno);
             break;
         }
+        revents = 0;
         if (ret > 0 && count && snd_pcm_poll_descriptors_revents(stream->pcm, stream->fds, count, &revents) >= 0
             && (revents & (POLLERR | POLLHUP)) && snd_pcm_state(stream->pcm) == SND_PCM_STATE_DISCONNECTED)
         {
@@ -571,15 +584,20 @@ static HRESULT alsa_stream_delay(struct backend_stream *iface, UINT64 *frames)
     if (frames) *frames = 0;
     if (!stream || !frames) return E_INVALIDARG;
     if (stream->invalidated) return AUDCLNT_E_DEVICE_INVALIDATED;
-    if ((err = snd_pcm_delay(stream->pcm, &delay)) < 0)
+    /* Until the device runs nothing more is heard (and some plugins give no delay then). */
+    if (stream->state == ALSA_PLAYING)
     {
-        if (FAILED(hr = alsa_recover(stream, err))) return hr;
-        delay = 0;
+        if ((err = snd_pcm_delay(stream->pcm, &delay)) < 0)
+        {
+            /* An underrun: everything written was played. */
+            if (FAILED(hr = alsa_recover(stream, err))) return hr;
+            delay = 0;
+        }
+        if (delay < 0) delay = 0;
+        heard = (UINT64)delay < stream->written ? stream->written - delay : 0;
+        if (heard > stream->heard) stream->heard = heard;
+        if (stream->heard > stream->written) stream->heard = stream->written;
     }
-    if (delay < 0) delay = 0;
-    heard = (UINT64)delay < stream->written ? stream->written - delay : 0;
-    if (heard > stream->heard) stream->heard = heard;
-    if (stream->heard > stream->written) stream->heard = stream->written;
     *frames = stream->written - stream->heard;
     return S_OK;
 }

@@ -1,6 +1,7 @@
 /* The PulseAudio backend (and PipeWire through pipewire-pulse). Only pa_mainloop is used, driven
  * from the calling Wine thread: the threaded main loop's own thread must never call into Wine. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,8 +323,6 @@ struct pulse_stream
     UINT64 heard;           /* of those, the most that were reported heard */
     UINT64 underruns;
     pa_operation *timing;   /* the last timing request */
-    INT64 offsets[3];       /* of the last timing reports: microseconds heard less the monotonic time */
-    unsigned int offset_count, offset_next;
     int wake_fd;            /* the engine's fd, polled beside the server's while in stream_wait */
     BOOL woken;
     struct pollfd *fds;
@@ -395,38 +394,6 @@ static void on_underflow(pa_stream *pa_stream, void *arg)
     WINE_WARN("underrun %llu on stream %p\n", (unsigned long long)stream->underruns, stream);
 }
 
-/* Each timing report says what the sink had taken from the stream and what it still held, at the
- * server's timestamp of the report: that is what was heard then. Between reports the position
- * moves with the monotonic clock from the median of the last three reports' offsets, which a
- * single odd report (the null sink's latency read while it renders, off by up to 1.5 ms) cannot
- * move, and which follows the sink's real rate within a report's interval. libpulse's own
- * interpolation is not used: its estimate of the sink's rate ran 0.04 to 0.09 % fast here, 2 ms
- * over 3 s. */
-static void on_timing(pa_stream *pa_stream, void *arg)
-{
-    const pa_timing_info *info = pa_stream_get_timing_info(pa_stream);
-    struct pulse_stream *stream = arg;
-    pa_usec_t now = pa_rtclock_now();
-    INT64 queued, heard, age = 0;
-    struct timeval wall;
-
-    if (stream->state != PULSE_PLAYING || !info || info->write_index_corrupt || info->read_index_corrupt
-        || !info->playing)
-    {
-        stream->offset_count = 0;
-        return;
-    }
-    pa_gettimeofday(&wall);
-    if (pa_timeval_cmp(&wall, &info->timestamp) > 0) age = pa_timeval_diff(&wall, &info->timestamp);
-    /* The write index counts every frame written, as stream->written does since the last flush. */
-    queued = (info->write_index - info->read_index) / (INT64)stream->frame_bytes;
-    heard = (INT64)stream->written - queued;
-    heard = heard * 1000000 / (INT64)stream->rate - (INT64)info->sink_usec;
-    stream->offsets[stream->offset_next] = heard - (INT64)(now - age);
-    stream->offset_next = (stream->offset_next + 1) % ARRAY_SIZE(stream->offsets);
-    if (stream->offset_count < ARRAY_SIZE(stream->offsets)) stream->offset_count++;
-}
-
 static void on_moved(pa_stream *pa_stream, void *arg)
 {
     WINE_TRACE("stream %p moved to %s\n", arg, pa_stream_get_device_name(pa_stream));
@@ -438,7 +405,6 @@ static void on_moved(pa_stream *pa_stream, void *arg)
  * between two of our writes. */
 static BOOL pulse_stream_set_target(struct pulse_stream *stream)
 {
-    const pa_sample_spec *spec = pa_stream_get_sample_spec(stream->stream);
     const pa_buffer_attr *attr = pa_stream_get_buffer_attr(stream->stream);
     pa_buffer_attr want;
     UINT32 tlength, least;
@@ -458,10 +424,10 @@ static BOOL pulse_stream_set_target(struct pulse_stream *stream)
         tlength = attr->tlength / stream->frame_bytes;
     }
     stream->fill_frames = (tlength + stream->period_frames - 1) / stream->period_frames * stream->period_frames;
-    WINE_TRACE("%s: tlength %u minreq %u prebuf %u frames, fill %u, sink latency %llu us\n",
+    WINE_TRACE("%s: tlength %u minreq %u prebuf %u maxlength %u frames, fill %u\n",
                pa_stream_get_device_name(stream->stream), attr->tlength / stream->frame_bytes,
-               attr->minreq / stream->frame_bytes, attr->prebuf / stream->frame_bytes, stream->fill_frames,
-               (unsigned long long)pa_bytes_to_usec(attr->tlength, spec));
+               attr->minreq / stream->frame_bytes, attr->prebuf / stream->frame_bytes,
+               attr->maxlength / stream->frame_bytes, stream->fill_frames);
     return TRUE;
 }
 
@@ -494,8 +460,8 @@ static void process_name(char *name, size_t size)
 static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const struct endpoint_format *format,
                                  UINT32 period_frames, struct backend_stream **out)
 {
-    const pa_stream_flags_t flags = PA_STREAM_START_CORKED | PA_STREAM_AUTO_TIMING_UPDATE
-        | PA_STREAM_ADJUST_LATENCY;
+    const pa_stream_flags_t flags = PA_STREAM_START_CORKED | PA_STREAM_INTERPOLATE_TIMING
+        | PA_STREAM_AUTO_TIMING_UPDATE | PA_STREAM_ADJUST_LATENCY;
     struct pulse_stream *stream;
     char name[64];
     pa_sample_spec spec;
@@ -506,7 +472,10 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
 
     if (!out) return E_INVALIDARG;
     *out = NULL;
-    if (!key || !format || flow != MMDEVAPI_RENDER || !format->is_float || format->bits != 32) return E_INVALIDARG;
+    if (!key || !format || (flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE) || !format->is_float
+        || format->bits != 32)
+        return E_INVALIDARG;
+    if (flow == MMDEVAPI_CAPTURE) return E_NOTIMPL;
     spec.format = PA_SAMPLE_FLOAT32LE;
     spec.rate = format->rate;
     spec.channels = format->channels;
@@ -537,7 +506,6 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
     if (!stream->stream) goto oom;
     pa_stream_set_underflow_callback(stream->stream, on_underflow, stream);
     pa_stream_set_moved_callback(stream->stream, on_moved, stream);
-    pa_stream_set_latency_update_callback(stream->stream, on_timing, stream);
 
     attr.maxlength = (UINT32)-1;
     attr.tlength = PULSE_TARGET_PERIODS * period_frames * stream->frame_bytes;
@@ -581,7 +549,6 @@ static void pulse_stream_play_if_filled(struct pulse_stream *stream)
     if (stream->state != PULSE_FILLING || stream->written < stream->fill_frames) return;
     if ((op = pa_stream_cork(stream->stream, 0, NULL, NULL))) pa_operation_unref(op);
     stream->state = PULSE_PLAYING;
-    stream->offset_count = 0;
     pulse_stream_dispatch(stream);
 }
 
@@ -613,8 +580,9 @@ static HRESULT pulse_stream_stop(struct backend_stream *iface)
     return S_OK;
 }
 
-/* Asks for the server's timing once a period (left to itself, libpulse spaces its requests out
- * to 1.5 s); one request is in flight at a time. */
+/* Asks for the server's timing once a period: left to itself, libpulse spaces its requests out
+ * to 1.5 s, and interpolating over that long let the position stray by up to 0.3 ms here. One
+ * request is in flight at a time. */
 static void pulse_stream_update_timing(struct pulse_stream *stream)
 {
     if (stream->state != PULSE_PLAYING) return;
@@ -629,12 +597,22 @@ static void pulse_stream_update_timing(struct pulse_stream *stream)
 static HRESULT pulse_stream_wait(struct backend_stream *iface, int wake_fd, int timeout_ms, UINT32 *writable)
 {
     struct pulse_stream *stream = pulse_stream_from(iface);
+    struct pollfd wake = { .events = POLLIN };
     pa_usec_t now, deadline = 0;
     HRESULT hr = S_OK;
     UINT32 frames = 0;
 
     if (writable) *writable = 0;
     if (!stream || !writable) return E_INVALIDARG;
+    if (stream->state == PULSE_STOPPED)
+    {
+        /* A stopped stream waits for the engine alone, however empty its queue; libpulse's own
+         * timers (its timing updates, at growing intervals) wait for the next start. */
+        if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
+        wake.fd = wake_fd;
+        while (poll(&wake, wake_fd >= 0, timeout_ms) < 0 && errno == EINTR) {}
+        return S_OK;
+    }
     if (timeout_ms >= 0) deadline = pa_rtclock_now() + (pa_usec_t)timeout_ms * 1000;
     stream->wake_fd = wake_fd;
     stream->woken = FALSE;
@@ -645,8 +623,7 @@ static HRESULT pulse_stream_wait(struct backend_stream *iface, int wake_fd, int 
             hr = AUDCLNT_E_DEVICE_INVALIDATED;
             break;
         }
-        /* A stopped stream waits for the engine alone, however empty its queue. */
-        if (stream->state != PULSE_STOPPED && (frames = pulse_stream_writable(stream)) >= stream->period_frames)
+        if ((frames = pulse_stream_writable(stream)) >= stream->period_frames)
         {
             pulse_stream_update_timing(stream);
             break;
@@ -654,7 +631,7 @@ static HRESULT pulse_stream_wait(struct backend_stream *iface, int wake_fd, int 
         if (stream->woken) break;
         now = pa_rtclock_now();
         if (timeout_ms >= 0 && now >= deadline) break;
-        if (pa_mainloop_prepare(stream->conn.loop, timeout_ms >= 0 ? (int)(deadline - now) : -1) < 0
+        if (pa_mainloop_prepare(stream->conn.loop, timeout_ms >= 0 ? (int)min(deadline - now, INT_MAX) : -1) < 0
             || pa_mainloop_poll(stream->conn.loop) < 0 || pa_mainloop_dispatch(stream->conn.loop) < 0)
         {
             hr = AUDCLNT_E_DEVICE_INVALIDATED;
@@ -681,35 +658,25 @@ static HRESULT pulse_stream_write(struct backend_stream *iface, const float *fra
     return S_OK;
 }
 
-/* What the listener has heard, in microseconds of our frames, at monotonic time now. */
-static INT64 pulse_stream_heard_usec(struct pulse_stream *stream, pa_usec_t now)
-{
-    INT64 a = stream->offsets[0], b = stream->offsets[1], c = stream->offsets[2], offset;
-
-    if (stream->offset_count < ARRAY_SIZE(stream->offsets))
-        offset = stream->offsets[(stream->offset_next + ARRAY_SIZE(stream->offsets) - 1) % ARRAY_SIZE(stream->offsets)];
-    else
-        offset = a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
-    return (INT64)now + offset;
-}
-
-/* Frames written and not heard yet, measured now; the frames heard never go back and never pass
- * what was written. */
+/* The server's latency: what is queued, in flight and in the sink, from its last timing report
+ * (asked for once a period) and interpolated by libpulse on the monotonic clock since. What it
+ * implies was heard never goes back and never passes what was written. */
 static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames)
 {
     struct pulse_stream *stream = pulse_stream_from(iface);
-    UINT64 heard;
-    INT64 usec;
+    UINT64 delay, heard;
+    pa_usec_t latency;
+    int negative;
 
     if (frames) *frames = 0;
     if (!stream || !frames) return E_INVALIDARG;
     pulse_stream_dispatch(stream);
     if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
-    /* Until uncorked, and until the server reports it playing, nothing more is heard. */
-    if (stream->state == PULSE_PLAYING && stream->offset_count)
+    /* Until uncorked nothing plays: everything written is still to be heard. */
+    if (stream->state == PULSE_PLAYING && !pa_stream_get_latency(stream->stream, &latency, &negative))
     {
-        usec = pulse_stream_heard_usec(stream, pa_rtclock_now());
-        heard = usec > 0 ? (UINT64)usec * stream->rate / 1000000 : 0;
+        delay = negative ? 0 : (latency * stream->rate + 500000) / 1000000;
+        heard = delay < stream->written ? stream->written - delay : 0;
         if (heard > stream->heard) stream->heard = heard;
         if (stream->heard > stream->written) stream->heard = stream->written;
     }
