@@ -29,14 +29,16 @@ struct backend_ops
     HRESULT (*stream_start)(struct backend_stream *stream);
     /* Stops at once and drops what was queued; a later start plays from the next write. */
     HRESULT (*stream_stop)(struct backend_stream *stream);
-    /* Waits until the device wants frames, wake_fd is readable, or timeout_ms passes (-1: none).
-     * *writable: frames to write now to keep the device at its target fill (0 when woken or timed
-     * out). The target is the backend's choice: enough to play through its own scheduling (a
-     * PipeWire quantum plus one period), no more. */
+    /* Waits until the device wants a period, wake_fd is readable, or timeout_ms passes (-1: none).
+     * *writable: frames to write now to keep the device at its target fill, whatever woke it (0
+     * while stopped). The target is the backend's choice: enough to play through its own
+     * scheduling (a PipeWire quantum plus one period), no more. A started stream still filling
+     * returns at once with what is left to fill. */
     HRESULT (*stream_wait)(struct backend_stream *stream, int wake_fd, int timeout_ms, UINT32 *writable);
     HRESULT (*stream_write)(struct backend_stream *stream, const float *frames, UINT32 count);
-    /* Frames written that the listener has not heard yet (queued, in flight, in the device),
-     * measured now. The engine's clock is frames written minus this. */
+    /* Frames written since the last start that the listener has not heard yet (queued, in
+     * flight, in the device), measured now; 0 while stopped. The engine's clock is frames
+     * written minus this. */
     HRESULT (*stream_delay)(struct backend_stream *stream, UINT64 *frames);
 };
 
@@ -47,8 +49,7 @@ extern const struct backend_ops pulse_backend;
 extern const struct backend_ops alsa_backend;
 #endif
 
-/* Helpers the backends share to describe an endpoint. */
+/* Copies a backend's string, cut at a UTF-8 character boundary and always terminated. */
 void endpoint_set_text(char *dst, size_t size, const char *src);
-UINT32 endpoint_default_channel_mask(UINT32 channels);
 
 #endif

@@ -22,21 +22,8 @@ static void test_set_text(void)
     CHECK_EQ_STR(small, "ab\xe2\x82\xac");
 }
 
-static void test_default_channel_mask(void)
-{
-    /* Windows' KSAUDIO_SPEAKER_* layouts for the usual channel counts. */
-    CHECK_EQ_HEX(endpoint_default_channel_mask(1), 0x4);
-    CHECK_EQ_HEX(endpoint_default_channel_mask(2), 0x3);
-    CHECK_EQ_HEX(endpoint_default_channel_mask(4), 0x33);
-    CHECK_EQ_HEX(endpoint_default_channel_mask(6), 0x3f);
-    CHECK_EQ_HEX(endpoint_default_channel_mask(8), 0x63f);
-    CHECK_EQ_HEX(endpoint_default_channel_mask(0), 0);
-    CHECK_EQ_HEX(endpoint_default_channel_mask(13), 0);
-}
-
 int main(void)
 {
     test_set_text();
-    test_default_channel_mask();
     return unit_summary("endpoint");
 }

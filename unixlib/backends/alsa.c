@@ -19,6 +19,7 @@
 #include <wine/debug.h>
 
 #include "backend.h"
+#include "engine/channels.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
@@ -71,7 +72,7 @@ static BOOL probe_format(const char *pcm_name, snd_pcm_stream_t stream, struct e
         goto fail;
     format->channels = channels_min > 2 ? channels_min : channels_max < 2 ? channels_max : 2;
     if (format->channels > 8) format->channels = 8;
-    format->channel_mask = endpoint_default_channel_mask(format->channels);
+    format->channel_mask = channels_layout(format->channels, 0);
 
     snd_pcm_close(pcm);
     return TRUE;
@@ -228,7 +229,7 @@ static void set_channel_map(snd_pcm_t *pcm, UINT32 mask, UINT32 channels)
     unsigned int count = 0, i;
     int err;
 
-    if (!mask) mask = endpoint_default_channel_mask(channels);
+    if (!mask) mask = channels_layout(channels, 0);
     if (!(map = malloc(sizeof(*map) + channels * sizeof(map->pos[0])))) return;
     map->channels = channels;
     if (channels == 1 && (!mask || mask == SPEAKER_FRONT_CENTER))

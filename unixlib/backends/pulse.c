@@ -19,6 +19,7 @@
 #include <wine/debug.h>
 
 #include "backend.h"
+#include "engine/channels.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
@@ -175,7 +176,7 @@ static UINT32 channel_mask_of_map(const pa_channel_map *map)
     for (i = 0; i < map->channels; i++)
     {
         speaker = speaker_of_position(map->map[i]);
-        if (!speaker || (mask & speaker)) return endpoint_default_channel_mask(map->channels);
+        if (!speaker || (mask & speaker)) return channels_layout(map->channels, 0);
         mask |= speaker;
     }
     return mask;
@@ -289,7 +290,7 @@ static void channel_map_of_mask(UINT32 mask, UINT32 channels, pa_channel_map *ma
 
     pa_channel_map_init(map);
     map->channels = channels;
-    if (!mask) mask = endpoint_default_channel_mask(channels);
+    if (!mask) mask = channels_layout(channels, 0);
     if (channels == 1 && (!mask || mask == SPEAKER_FRONT_CENTER))
     {
         map->map[0] = PA_CHANNEL_POSITION_MONO;
