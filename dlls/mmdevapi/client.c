@@ -166,7 +166,7 @@ static BOOL is_initialized(struct audio_client *client)
 /* Everything Initialize and InitializeSharedAudioStream share, with the lock held. */
 /* period: the engine period the program asked for, in device frames; 0 for the default. */
 static HRESULT initialize_stream(struct audio_client *client, DWORD flags, UINT32 buffer_frames, UINT32 period,
-                                 const WAVEFORMATEX *wfx, const struct endpoint_format *pcm)
+                                 const struct endpoint_format *pcm)
 {
     struct stream_create_params params = { .format = *pcm, .buffer_frames = buffer_frames, .period_frames = period };
     UINT32 engine_period, min_period;
@@ -191,10 +191,6 @@ static HRESULT initialize_stream(struct audio_client *client, DWORD flags, UINT3
     }
     client->flags = flags;
     client->pcm = *pcm;
-    memset(&client->format, 0, sizeof(client->format));
-    memcpy(&client->format, wfx, wfx->wFormatTag == WAVE_FORMAT_EXTENSIBLE ? sizeof(WAVEFORMATEXTENSIBLE)
-                                                                           : sizeof(WAVEFORMATEX));
-    client->format.Format.cbSize = wfx->wFormatTag == WAVE_FORMAT_EXTENSIBLE ? wfx->cbSize : 0;
     client->buffer_frames = params.buffer_frames;
     client->stream = params.stream;
     client->shared = params.shared;
@@ -230,7 +226,7 @@ static HRESULT WINAPI client_Initialize(IAudioClient3 *iface, AUDCLNT_SHAREMODE 
         hr = AUDCLNT_E_WRONG_ENDPOINT_TYPE;
     }
     else if (SUCCEEDED(hr = check_shared_format(client->device, wfx, flags, &pcm)))
-        hr = initialize_stream(client, flags, frames_of_duration(duration, pcm.rate), 0, wfx, &pcm);
+        hr = initialize_stream(client, flags, frames_of_duration(duration, pcm.rate), 0, &pcm);
     ReleaseSRWLockExclusive(&client->lock);
     return hr;
 }
@@ -541,7 +537,7 @@ static HRESULT WINAPI client_InitializeSharedAudioStream(IAudioClient3 *iface, D
     {
         if (period < min_frames || period > engine_period || period % min_frames)
             hr = AUDCLNT_E_INVALID_DEVICE_PERIOD;
-        else hr = initialize_stream(client, flags, 0, period, wfx, &pcm);
+        else hr = initialize_stream(client, flags, 0, period, &pcm);
     }
     ReleaseSRWLockExclusive(&client->lock);
     return hr;

@@ -60,7 +60,6 @@ struct audio_client
     /* Fixed once initialized is set (with release semantics). */
     LONG initialized;
     DWORD flags;                    /* AUDCLNT_STREAMFLAGS_* */
-    WAVEFORMATEXTENSIBLE format;
     struct endpoint_format pcm;
     UINT32 frame_bytes;
     UINT32 buffer_frames;

@@ -46,10 +46,8 @@ struct engine_stream
 {
     struct engine *engine;
     struct stream_shared *shared;
-    SIZE_T shared_size;
     UINT32 period_frames;     /* the period the program asked for, in device frames */
     struct endpoint_format format;
-    UINT32 flags;
     UINT32 buffer_frames;     /* our own copies: the shared memory is the program's to scribble on */
     UINT32 frame_bytes;
     UINT32 rate;              /* input rate now (IAudioClockAdjustment may change it) */
@@ -457,13 +455,13 @@ HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format
 {
     UINT32 channels = format->channels, i;
     struct engine_stream *stream;
+    SIZE_T shared_size;
     void *base = NULL;
     HRESULT hr = E_OUTOFMEMORY;
 
     if (!(stream = calloc(1, sizeof(*stream)))) return E_OUTOFMEMORY;
     stream->engine = engine;
     stream->format = *format;
-    stream->flags = flags;
     stream->buffer_frames = buffer_frames;
     stream->frame_bytes = channels * format->bits / 8;
     stream->rate = format->rate;
@@ -487,9 +485,8 @@ HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format
     }
     if (!(stream->in_buffer = malloc((size_t)stream->in_max_frames * channels * sizeof(float)))) goto fail;
 
-    stream->shared_size = offsetof(struct stream_shared, data[(size_t)buffer_frames * stream->frame_bytes]);
-    if (NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &stream->shared_size, MEM_COMMIT | MEM_RESERVE,
-                                PAGE_READWRITE))
+    shared_size = offsetof(struct stream_shared, data[(size_t)buffer_frames * stream->frame_bytes]);
+    if (NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &shared_size, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE))
         goto fail;
     stream->shared = base;
     stream->shared->buffer_frames = buffer_frames;
