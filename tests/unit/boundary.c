@@ -11,6 +11,7 @@
 #include <winerror.h>
 
 #include "mmdevapi_unix.h"
+#include "mmdevapi_ring.h"
 #include "unit.h"
 
 extern const unixlib_entry_t __wine_unix_call_funcs[];
@@ -147,6 +148,129 @@ static void test_endpoints(enum mmdevapi_flow flow, const char *name, const char
     CHECK_EQ_UINT(endpoints[1].form_factor, 0xcccccccc);
 }
 
+/* An engine on the default render endpoint, as the PE side makes it. */
+static UINT64 create_engine(void)
+{
+    struct endpoint_info endpoints[MMDEVAPI_ENDPOINTS_MAX];
+    struct get_endpoints_params list = { .flow = MMDEVAPI_RENDER, .capacity = MMDEVAPI_ENDPOINTS_MAX,
+                                         .endpoints = endpoints };
+    struct engine_create_params params;
+
+    call(unix_get_endpoints, &list);
+    if (list.default_index >= list.count) return 0;
+    memset(&params, 0, sizeof(params));
+    memcpy(params.key, endpoints[list.default_index].key, sizeof(params.key));
+    params.flow = MMDEVAPI_RENDER;
+    params.format = endpoints[list.default_index].format;
+    CHECK(call(unix_engine_create, &params) == STATUS_SUCCESS);
+    CHECK_EQ_HEX(params.result, S_OK);
+    CHECK_EQ_UINT(params.period_frames, params.format.rate / 100);
+    CHECK(params.min_period_frames && params.min_period_frames <= params.period_frames);
+    return params.engine;
+}
+
+static void test_hostile_engine_create(void)
+{
+    struct engine_create_params params;
+    static const struct endpoint_format bad_formats[] =
+    {
+        { 0, 2, 3, 32, 32, 1 },             /* no rate */
+        { 48000, 0, 0, 32, 32, 1 },         /* no channels */
+        { 48000, 19, 0, 32, 32, 1 },        /* more channels than speakers */
+        { 48000, 2, 3, 12, 12, 0 },         /* not whole bytes */
+        { 48000, 2, 3, 16, 24, 0 },         /* more valid bits than the container */
+        { 48000, 2, 3, 16, 16, 1 },         /* 16-bit float */
+        { 0xffffffff, 2, 3, 32, 32, 1 },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(bad_formats); i++)
+    {
+        memset(&params, 0, sizeof(params));
+        strcpy(params.key, "default");
+        params.format = bad_formats[i];
+        call(unix_engine_create, &params);
+        CHECK_EQ_HEX(params.result, E_INVALIDARG);
+        CHECK_EQ_UINT(params.engine, 0);
+    }
+    /* A key with no terminator, and a flow that is no flow. */
+    memset(&params, 'k', sizeof(params));
+    params.flow = 7;
+    call(unix_engine_create, &params);
+    CHECK_EQ_HEX(params.result, E_INVALIDARG);
+}
+
+static void test_hostile_streams(UINT64 engine)
+{
+    struct endpoint_format format = { 48000, 2, 3, 16, 16, 0 };
+    struct stream_create_params create;
+    struct stream_params params;
+    struct stream_set_event_params event;
+    struct stream_set_rate_params rate;
+    static const UINT64 bad_handles[] = { 0, 1, 0xffffffff, 0xdeadbeefdeadbeefull, 4097 };
+    enum mmdevapi_unix_call simple[] = { unix_stream_start, unix_stream_stop, unix_stream_reset, unix_stream_release };
+    size_t i, j;
+
+    /* Streams on an engine that is not one, with sizes and flags that are not allowed. */
+    for (i = 0; i < ARRAY_SIZE(bad_handles); i++)
+    {
+        memset(&create, 0, sizeof(create));
+        create.engine = bad_handles[i];
+        create.format = format;
+        create.buffer_frames = 4800;
+        call(unix_stream_create, &create);
+        CHECK_EQ_HEX(create.result, E_INVALIDARG);
+        CHECK(!create.stream && !create.shared);
+    }
+    memset(&create, 0, sizeof(create));
+    create.engine = engine;
+    create.format = format;
+    create.buffer_frames = 0;
+    call(unix_stream_create, &create);
+    CHECK_EQ_HEX(create.result, E_INVALIDARG);
+    create.buffer_frames = 0xffffffff;
+    call(unix_stream_create, &create);
+    CHECK_EQ_HEX(create.result, E_INVALIDARG);
+    create.buffer_frames = 4800;
+    create.flags = 0x80000000;
+    call(unix_stream_create, &create);
+    CHECK_EQ_HEX(create.result, E_INVALIDARG);
+
+    /* Every stream call refuses handles that name no stream: made up, or released. */
+    create.flags = 0;
+    call(unix_stream_create, &create);
+    CHECK_EQ_HEX(create.result, S_OK);
+    CHECK(create.stream && create.shared);
+    CHECK_EQ_UINT(create.shared->buffer_frames, 4800);
+    params.stream = create.stream;
+    call(unix_stream_release, &params);
+    CHECK_EQ_HEX(params.result, S_OK);
+    for (i = 0; i <= ARRAY_SIZE(bad_handles); i++)
+    {
+        UINT64 handle = i < ARRAY_SIZE(bad_handles) ? bad_handles[i] : create.stream;
+
+        for (j = 0; j < ARRAY_SIZE(simple); j++)
+        {
+            params.stream = handle;
+            params.result = S_OK;
+            call(simple[j], &params);
+            CHECK_EQ_HEX(params.result, E_INVALIDARG);
+        }
+        event.stream = handle;
+        event.event = 0x1234;
+        call(unix_stream_set_event, &event);
+        CHECK_EQ_HEX(event.result, E_INVALIDARG);
+        rate.stream = handle;
+        rate.rate_millihz = 44100000;
+        call(unix_stream_set_rate, &rate);
+        CHECK_EQ_HEX(rate.result, E_INVALIDARG);
+    }
+    /* An engine handle is not a stream handle. */
+    params.stream = engine;
+    call(unix_stream_start, &params);
+    CHECK_EQ_HEX(params.result, E_INVALIDARG);
+}
+
 static void test_unreachable(void)
 {
     struct endpoint_info endpoints[4];
@@ -161,6 +285,7 @@ static void test_unreachable(void)
 int main(void)
 {
     const char *backend = getenv("MMDEVAPI_TEST_BACKEND");
+    UINT64 engine;
 
     if (!backend)
     {
@@ -181,6 +306,8 @@ int main(void)
         attach(backend);
         test_endpoints(MMDEVAPI_RENDER, getenv("MMDEVAPI_TEST_RENDER_NAME"), getenv("MMDEVAPI_TEST_RENDER_FORMAT"));
         test_endpoints(MMDEVAPI_CAPTURE, getenv("MMDEVAPI_TEST_CAPTURE_NAME"), getenv("MMDEVAPI_TEST_CAPTURE_FORMAT"));
+        test_hostile_engine_create();
+        if ((engine = create_engine())) test_hostile_streams(engine);
     }
     return unit_summary("boundary");
 }

@@ -105,6 +105,22 @@ int main(void)
     CHECK_EQ_HEX(engine_stream_stop(stream), S_OK);
     CHECK_EQ_HEX(engine_stream_reset(stream), S_OK);
     CHECK_EQ_UINT(shared->clock.position, 0);
+
+    /* The program owns write_frames and may scribble on it: a count far past the ring, then one
+     * behind what the engine took. The engine reads no more than a ring's worth, and nothing. */
+    {
+        UINT64 taken = load(&shared->read_frames);
+
+        __atomic_store_n(&shared->write_frames, taken + 1000000000000ull, __ATOMIC_RELEASE);
+        CHECK_EQ_HEX(engine_stream_start(stream), S_OK);
+        usleep(200000);
+        CHECK(load(&shared->read_frames) - taken <= buffer);
+        __atomic_store_n(&shared->write_frames, 0, __ATOMIC_RELEASE);
+        taken = load(&shared->read_frames);
+        usleep(100000);
+        CHECK_EQ_UINT(load(&shared->read_frames), taken);
+        CHECK_EQ_HEX(engine_stream_stop(stream), S_OK);
+    }
     engine_stream_release(stream);
     return unit_summary("engine-play");
 }
