@@ -21,6 +21,7 @@ struct stream_shared
     {
         UINT32 seq;
         UINT32 running;               /* position advances between updates at `rate` */
+        UINT32 generation;            /* counts the stream's resets */
         UINT64 position;              /* stream frames heard since the last reset */
         UINT64 limit;                 /* stream frames handed to the device: position never passes it */
         UINT64 qpc;                   /* QueryPerformanceCounter when position was true */

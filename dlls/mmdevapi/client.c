@@ -257,14 +257,11 @@ static HRESULT WINAPI client_GetStreamLatency(IAudioClient3 *iface, REFERENCE_TI
 static HRESULT WINAPI client_GetCurrentPadding(IAudioClient3 *iface, UINT32 *padding)
 {
     struct audio_client *client = impl_from_IAudioClient3(iface);
-    UINT64 written, read;
 
     TRACE("(%p)->(%p)\n", client, padding);
     if (!padding) return E_POINTER;
     if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
-    written = __atomic_load_n(&client->shared->write_frames, __ATOMIC_RELAXED);
-    read = __atomic_load_n(&client->shared->read_frames, __ATOMIC_ACQUIRE);
-    *padding = written - read;
+    *padding = ring_padding(client->shared);
     return S_OK;
 }
 
@@ -370,8 +367,7 @@ static HRESULT WINAPI client_Reset(IAudioClient3 *iface)
     AcquireSRWLockExclusive(&client->lock);
     if (client->started) hr = AUDCLNT_E_NOT_STOPPED;
     else if (ReadAcquire(&client->pending)) hr = AUDCLNT_E_BUFFER_OPERATION_PENDING;
-    else if (SUCCEEDED(hr = stream_call(client, unix_stream_reset)))
-        __atomic_store_n(&client->clock_last, 0, __ATOMIC_RELAXED);
+    else hr = stream_call(client, unix_stream_reset);
     ReleaseSRWLockExclusive(&client->lock);
     return hr;
 }

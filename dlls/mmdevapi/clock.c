@@ -35,19 +35,25 @@ UINT64 clock_qpc_to_100ns(UINT64 qpc)
     return qpc / frequency * 10000000 + qpc % frequency * 10000000 / frequency;
 }
 
+/* clock_last holds the reset generation above the frames, so that a read from before a Reset
+ * cannot leave its position behind after it. */
+#define CLOCK_FRAME_BITS 40
+#define CLOCK_FRAME_MASK ((1ull << CLOCK_FRAME_BITS) - 1)
+
 /* Stream frames heard now, and the QPC time of "now". */
 static UINT64 clock_frames(struct audio_client *client, UINT64 *qpc_now)
 {
     struct stream_shared *shared = client->shared;
-    UINT64 position, limit, qpc, rate, frames, elapsed;
+    UINT64 position, limit, qpc, rate, frames, elapsed, stamped;
+    UINT32 seq, running, generation;
     LARGE_INTEGER now;
-    UINT32 seq, running;
     LONG64 last;
 
     do
     {
         while ((seq = __atomic_load_n(&shared->clock.seq, __ATOMIC_ACQUIRE)) & 1) YieldProcessor();
         running = shared->clock.running;
+        generation = shared->clock.generation;
         position = shared->clock.position;
         limit = shared->clock.limit;
         qpc = shared->clock.qpc;
@@ -65,14 +71,15 @@ static UINT64 clock_frames(struct audio_client *client, UINT64 *qpc_now)
         if (frames > limit) frames = max(limit, position);
     }
     /* A fresh update may land a little behind the last extrapolation: hold the clock there. */
+    stamped = ((UINT64)generation << CLOCK_FRAME_BITS) | (frames & CLOCK_FRAME_MASK);
     last = __atomic_load_n(&client->clock_last, __ATOMIC_RELAXED);
-    while ((UINT64)last < frames)
+    while ((UINT64)last < stamped)
     {
-        LONG64 seen = InterlockedCompareExchange64(&client->clock_last, frames, last);
+        LONG64 seen = InterlockedCompareExchange64(&client->clock_last, stamped, last);
         if (seen == last) return frames;
         last = seen;
     }
-    return last;
+    return last & CLOCK_FRAME_MASK;
 }
 
 static HRESULT WINAPI clock_QueryInterface(IAudioClock *iface, REFIID riid, void **out)

@@ -73,7 +73,8 @@ struct audio_client
      * none), claimed with an interlocked exchange; the staging area for a request that wraps. */
     LONG pending;
     BYTE *staging;
-    /* The highest position reported: a clock read must never go back (interlocked). */
+    /* The highest position reported since the last reset, and that reset's generation (clock.c): a
+     * clock read must never go back (interlocked). */
     LONG64 clock_last;
 };
 
@@ -85,6 +86,16 @@ extern UINT devices_count;
 struct mmdevice *device_default(EDataFlow flow);
 struct mmdevice *device_find(const WCHAR *id);
 HKEY device_open_key(const struct mmdevice *device, const WCHAR *subkey, REGSAM access);
+
+/* Frames written and not yet taken by the engine. The engine's index first: the program's can only
+ * have grown since, so the difference never goes below 0; a ring scribbled on reads as full. */
+static inline UINT32 ring_padding(struct stream_shared *shared)
+{
+    UINT64 read = __atomic_load_n(&shared->read_frames, __ATOMIC_ACQUIRE);
+    UINT64 written = __atomic_load_n(&shared->write_frames, __ATOMIC_ACQUIRE);
+
+    return written - read > shared->buffer_frames ? shared->buffer_frames : written - read;
+}
 
 HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames);
 

@@ -42,18 +42,17 @@ static HRESULT WINAPI render_GetBuffer(IAudioRenderClient *iface, UINT32 frames,
 {
     struct audio_client *client = impl_from_IAudioRenderClient(iface);
     struct stream_shared *shared = client->shared;
-    UINT64 written, read;
     UINT32 offset;
 
     TRACE("(%p)->(%u, %p)\n", client, frames, data);
     if (!data) return E_POINTER;
     *data = NULL;
-    /* Claim the buffer: one GetBuffer at a time, even from racing threads. */
-    if (InterlockedCompareExchange(&client->pending, frames + 1, 0)) return AUDCLNT_E_OUT_OF_ORDER;
+    /* Claim the buffer: one GetBuffer at a time, even from racing threads. pending holds the frames
+     * handed out plus one, 0 when none are, -1 while a ReleaseBuffer publishes them. */
+    if (InterlockedCompareExchange(&client->pending, min(frames, client->buffer_frames + 1) + 1, 0))
+        return AUDCLNT_E_OUT_OF_ORDER;
 
-    written = __atomic_load_n(&shared->write_frames, __ATOMIC_RELAXED);
-    read = __atomic_load_n(&shared->read_frames, __ATOMIC_ACQUIRE);
-    if (frames > client->buffer_frames - (written - read))
+    if (frames > client->buffer_frames - ring_padding(shared))
     {
         WriteRelease(&client->pending, 0);
         return AUDCLNT_E_BUFFER_TOO_LARGE;
@@ -63,7 +62,7 @@ static HRESULT WINAPI render_GetBuffer(IAudioRenderClient *iface, UINT32 frames,
         WriteRelease(&client->pending, 0);
         return S_OK;
     }
-    offset = written % client->buffer_frames;
+    offset = __atomic_load_n(&shared->write_frames, __ATOMIC_RELAXED) % client->buffer_frames;
     /* A request that would wrap gets the staging area, copied in on release. */
     if (offset + frames <= client->buffer_frames) *data = shared->data + (size_t)offset * client->frame_bytes;
     else *data = client->staging;
@@ -101,9 +100,12 @@ static HRESULT WINAPI render_ReleaseBuffer(IAudioRenderClient *iface, UINT32 fra
     if (flags & ~AUDCLNT_BUFFERFLAGS_SILENT) return E_INVALIDARG;
     if (!pending)
         return frames ? AUDCLNT_E_OUT_OF_ORDER : S_OK;
+    if (pending < 0) return AUDCLNT_E_OUT_OF_ORDER;    /* another thread is releasing it */
     if (frames > (UINT32)pending - 1)
         return AUDCLNT_E_INVALID_SIZE;
 
+    /* Claim the packet for this release: of two threads releasing at once, one publishes. */
+    if (InterlockedCompareExchange(&client->pending, -1, pending) != pending) return AUDCLNT_E_OUT_OF_ORDER;
     written = __atomic_load_n(&shared->write_frames, __ATOMIC_RELAXED);
     if (frames)
     {

@@ -1345,6 +1345,145 @@ static void test_autoconvert(void)
     if ((ac = create_client(convert, 5000000, &fmt))) IAudioClient_Release(ac);
 }
 
+/* ---- Calls from many threads ------------------------------------------------------------------- */
+
+/* Programs call one stream from several threads at once: the game's mixer, its audio thread, a
+ * clock reader. Whatever the interleaving, each call answers with one of the HRESULTs it has for
+ * that state, and the stream stays whole. */
+struct thread_test
+{
+    IAudioClient *ac;
+    IAudioRenderClient *rc;
+    IAudioClock *clock;
+    IAudioStreamVolume *volume;
+    UINT32 buffer;
+    LONG stop;
+    LONG unexpected;        /* calls that answered what no state explains */
+    LONG backwards;         /* clock reads that went back */
+    LONG resets;
+    LONG calls;
+};
+
+static void thread_check(struct thread_test *t, BOOL expected, const char *what, HRESULT hr)
+{
+    InterlockedIncrement(&t->calls);
+    if (expected) return;
+    if (InterlockedIncrement(&t->unexpected) <= 5) trace("%s answered %08lx\n", what, hr);
+}
+
+static DWORD WINAPI thread_writer(void *arg)
+{
+    struct thread_test *t = arg;
+    UINT32 seed = GetCurrentThreadId(), padding, frames;
+    BYTE *data;
+    HRESULT hr;
+
+    while (!ReadAcquire(&t->stop))
+    {
+        hr = IAudioClient_GetCurrentPadding(t->ac, &padding);
+        thread_check(t, hr == S_OK && padding <= t->buffer, "GetCurrentPadding", hr);
+        seed = seed * 1103515245 + 12345;
+        frames = (seed >> 16) % 64;
+        hr = IAudioRenderClient_GetBuffer(t->rc, frames, &data);
+        /* Another thread may hold the packet, or have filled the buffer meanwhile. */
+        thread_check(t, hr == S_OK || hr == AUDCLNT_E_OUT_OF_ORDER || hr == AUDCLNT_E_BUFFER_TOO_LARGE,
+                     "GetBuffer", hr);
+        if (hr == S_OK && frames) memset(data, 0, frames * mix.Format.nBlockAlign);
+        hr = IAudioRenderClient_ReleaseBuffer(t->rc, frames, 0);
+        /* The packet released may be another thread's, of another size. */
+        thread_check(t, hr == S_OK || hr == AUDCLNT_E_OUT_OF_ORDER || hr == AUDCLNT_E_INVALID_SIZE,
+                     "ReleaseBuffer", hr);
+    }
+    return 0;
+}
+
+static DWORD WINAPI thread_reader(void *arg)
+{
+    struct thread_test *t = arg;
+    UINT64 position, last = 0;
+    LONG before, after, last_resets = -1;
+    UINT32 i = 0;
+    HRESULT hr;
+
+    while (!ReadAcquire(&t->stop))
+    {
+        before = ReadAcquire(&t->resets);
+        hr = IAudioClock_GetPosition(t->clock, &position, NULL);
+        after = ReadAcquire(&t->resets);
+        thread_check(t, hr == S_OK || hr == S_FALSE, "GetPosition", hr);
+        /* Reset takes the clock back to 0, and only Reset: compare reads no Reset came between. */
+        if (hr == S_OK && position < last && before == after && before == last_resets)
+            InterlockedIncrement(&t->backwards);
+        last = position;
+        last_resets = before == after && !(after & 1) ? after : -1;
+        hr = IAudioStreamVolume_SetChannelVolume(t->volume, i++ % mix.Format.nChannels, 0.5f);
+        thread_check(t, hr == S_OK, "SetChannelVolume", hr);
+    }
+    return 0;
+}
+
+static DWORD WINAPI thread_controller(void *arg)
+{
+    struct thread_test *t = arg;
+    HRESULT hr;
+
+    while (!ReadAcquire(&t->stop))
+    {
+        hr = IAudioClient_Start(t->ac);
+        thread_check(t, hr == S_OK || hr == AUDCLNT_E_NOT_STOPPED, "Start", hr);
+        Sleep(3);
+        hr = IAudioClient_Stop(t->ac);
+        thread_check(t, hr == S_OK || hr == S_FALSE, "Stop", hr);
+        /* Odd while a Reset runs. */
+        InterlockedIncrement(&t->resets);
+        hr = IAudioClient_Reset(t->ac);
+        InterlockedIncrement(&t->resets);
+        thread_check(t, hr == S_OK || hr == AUDCLNT_E_NOT_STOPPED || hr == AUDCLNT_E_BUFFER_OPERATION_PENDING,
+                     "Reset", hr);
+    }
+    return 0;
+}
+
+static void test_threads(void)
+{
+    struct thread_test t = {0};
+    HANDLE threads[6];
+    UINT32 padding, i, count = 0;
+    HRESULT hr;
+
+    if (!(t.ac = create_client(0, 1000000, NULL))) return;
+    t.buffer = get_buffer_size(t.ac);
+    t.rc = get_service(t.ac, &IID_IAudioRenderClient, "IAudioRenderClient");
+    t.clock = get_service(t.ac, &IID_IAudioClock, "IAudioClock");
+    t.volume = get_service(t.ac, &IID_IAudioStreamVolume, "IAudioStreamVolume");
+    if (t.rc && t.clock && t.volume)
+    {
+        for (i = 0; i < 3; i++) threads[count++] = CreateThread(NULL, 0, thread_writer, &t, 0, NULL);
+        for (i = 0; i < 2; i++) threads[count++] = CreateThread(NULL, 0, thread_reader, &t, 0, NULL);
+        threads[count++] = CreateThread(NULL, 0, thread_controller, &t, 0, NULL);
+        Sleep(1500);
+        WriteRelease(&t.stop, 1);
+        ok(WaitForMultipleObjects(count, threads, TRUE, 10000) == WAIT_OBJECT_0,
+           "the threads did not finish within 10 s\n");
+        for (i = 0; i < count; i++) CloseHandle(threads[i]);
+
+        ok(!t.unexpected, "%ld of %ld calls from 6 threads answered an HRESULT their state does not explain\n",
+           t.unexpected, t.calls);
+        ok(!t.backwards, "%ld clock reads went back without a Reset\n", t.backwards);
+        trace("%ld calls from 6 threads in 1.5 s\n", t.calls);
+        /* The stream is whole: it plays and empties as any other. */
+        IAudioClient_Stop(t.ac);
+        IAudioRenderClient_ReleaseBuffer(t.rc, 0, 0);
+        hr = IAudioClient_GetCurrentPadding(t.ac, &padding);
+        ok(hr == S_OK && padding <= t.buffer, "padding after the threads: got %08lx %u, buffer %u\n", hr, padding,
+           t.buffer);
+    }
+    if (t.volume) IAudioStreamVolume_Release(t.volume);
+    if (t.clock) IAudioClock_Release(t.clock);
+    if (t.rc) IAudioRenderClient_Release(t.rc);
+    IAudioClient_Release(t.ac);
+}
+
 int main(void)
 {
     IMMDeviceEnumerator *mme = NULL;
@@ -1394,6 +1533,7 @@ int main(void)
         test_client2();
         test_client3();
         test_autoconvert();
+        test_threads();
     }
     else skip("no usable mix format: no stream tests\n");
     IMMDevice_Release(dev);

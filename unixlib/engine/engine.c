@@ -57,6 +57,7 @@ struct engine_stream
     UINT64 read_frames;       /* ring index, as published */
     UINT64 consumed;          /* stream frames taken since the last reset: the clock's unit */
     UINT64 heard;             /* what the clock last said */
+    UINT32 resets;
     struct position_mark marks[POSITION_MARKS];
     UINT32 mark_count, mark_next;
 
@@ -207,6 +208,7 @@ static void publish_clock(struct engine_stream *stream, UINT64 qpc, BOOL running
     __atomic_store_n(&shared->clock.seq, seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     shared->clock.running = running;
+    shared->clock.generation = stream->resets;
     shared->clock.position = stream->heard;
     shared->clock.limit = stream->consumed;
     shared->clock.qpc = qpc;
@@ -568,6 +570,7 @@ HRESULT engine_stream_reset(struct engine_stream *stream)
     __atomic_store_n(&stream->shared->read_frames, stream->read_frames, __ATOMIC_RELEASE);
     stream->consumed = stream->heard = 0;
     stream->mark_count = 0;
+    stream->resets++;
     if (stream->resampler) resample_reset(stream->resampler);
     publish_clock(stream, qpc_now(), FALSE);
     pthread_mutex_unlock(&engine->lock);
