@@ -3,9 +3,10 @@
  * public WASAPI API on the default render endpoint. tools/bench/run-bench runs it under stock Wine
  * and under this project's module against one private PulseAudio server and compares.
  *
- * Every stream: 44100 Hz stereo int16 (WAVE_FORMAT_PCM), AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM |
- * AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY (what games often ask, and the engine must convert),
- * a 100 ms buffer, polled (no event), fed with a quiet 441 Hz tone. Times come from
+ * Every stream of the call-cost and CPU phases: 44100 Hz stereo int16 (WAVE_FORMAT_PCM),
+ * AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY (what games often
+ * ask, and the engine must convert), a 100 ms buffer, polled (no event), fed with a quiet 441 Hz
+ * tone. Times come from
  * QueryPerformanceCounter: 10 MHz under Wine, so 100 ns steps, and about 75 ns a call.
  *
  * uncontended  One stream, started, nothing else open.
@@ -42,6 +43,29 @@
  *              are closed, averaged. "consumed" is the frames the streams took against real
  *              time: near 1 when the module plays.
  *
+ * The engine phases play one stream in the mix format (48 kHz float stereo on the harness's
+ * sink), a 480 Hz tone, shared mode, kept full; each runs for --engine-seconds (glitches twice
+ * as long). The figures leave out the first 0.5 s of a stream where they say so.
+ * clock        100 ms buffer, polled: GetCurrentPadding and a refill, then IAudioClock::GetPosition,
+ *              then Sleep(1) under timeBeginPeriod(1) (about one read a millisecond; no busy
+ *              wait). Each read in seconds: position / GetFrequency, against the QPC time that
+ *              GetPosition returns. "jump": the largest |change of position - change of time|
+ *              between two reads (stock stands still, then jumps a period); "deviation": the
+ *              largest distance from the least-squares line over the reads after 0.5 s, and
+ *              "slope" that line's; "backwards": reads below the one before; "ahead": reads past
+ *              the frames written so far (must be 0).
+ * wakeups      AUDCLNT_STREAMFLAGS_EVENTCALLBACK, buffer 0 (the default), an auto-reset event;
+ *              each wake-up refills the buffer. The intervals between wake-ups after 0.5 s:
+ *              p50 and p99, and of |interval - default period| ("error") p99 and max; then again
+ *              with one busy thread a CPU (GetSystemInfo) in this process, normal priority
+ *              ("wakeups.loaded").
+ * idle         The same event-driven stream plays 0.5 s and is stopped; then, the CPU time of
+ *              the process a second (GetProcessTimes: 10 ms steps under Wine) and the times
+ *              its event fires. "idle.unstarted": the same of a stream only initialized.
+ * glitches     100 ms buffer, polled and topped up every 10 ms with one busy thread a CPU: the
+ *              reads of GetCurrentPadding that find the buffer empty (the program always has
+ *              data). The sink side is the test suite's.
+ *
  * Output: one figure a line, "key value unit"; "key n/a hr=0xXXXXXXXX" when a WASAPI call failed
  * (the failed call is named on stderr) and the phase goes on without it. Exit status: 0 when every
  * figure was measured, 1 when some is n/a, 2 on a bad command line.
@@ -56,10 +80,14 @@
 #include <fcntl.h>
 #include <io.h>
 #include <windows.h>
+#include <mmsystem.h>
 #include <objbase.h>
 #include <initguid.h>
 #include <mmdeviceapi.h>
 #include <audioclient.h>
+#include <mmreg.h>
+#include <ks.h>
+#include <ksmedia.h>
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -71,9 +99,11 @@
 #define BENCH_BUFFER_HNS    1000000     /* 100 ms */
 #define BENCH_FEED_MS       10
 #define BENCH_MAX_HAMMERS   4
-#define TONE_FRAMES         100         /* one cycle of 441 Hz at 44.1 kHz */
+#define TONE_FRAMES         100         /* one cycle: 441 Hz at 44.1 kHz, 480 Hz at 48 kHz */
 #define PADDING_BATCH       10000
 #define STALL_SECONDS       2.0         /* a started stream whose padding stays the same */
+#define SETTLE_SECONDS      0.5         /* engine figures leave out the start of a stream */
+#define POLL_MS             1           /* clock and glitches: one read a millisecond */
 
 /* Contended samples: the duration in ticks in the low bits, the call kind in the top bit. */
 #define SAMPLE_BUFFER       0x80000000u
@@ -90,14 +120,18 @@ struct options
     double cpu_seconds;
     double idle_seconds;
     unsigned int streams;
+    double engine_seconds;
     DWORD server_pid;           /* 0: not given */
-    BOOL uncontended, contended, cpu;
+    BOOL uncontended, contended, cpu, clock, wakeups, idle, glitches;
 };
 
 struct stream
 {
     IAudioClient *client;
     IAudioRenderClient *render;
+    const BYTE *tone;           /* TONE_FRAMES frames in the stream's format */
+    UINT32 frame_bytes;
+    UINT32 rate;
     UINT32 buffer_frames;
     unsigned int tone_pos;
     ULONGLONG written;
@@ -126,8 +160,10 @@ struct hammer
 
 static LARGE_INTEGER qpc_frequency;
 static INT16 tone[TONE_FRAMES * BENCH_CHANNELS];
+static float tone_float[TONE_FRAMES * BENCH_CHANNELS];
 static HANDLE hammer_start;
 static volatile LONG hammer_stop;
+static volatile LONG load_stop;
 static BOOL any_na;
 
 static inline LONGLONG qpc(void)
@@ -197,10 +233,37 @@ static void __attribute__((format(printf, 2, 3))) figure_na(HRESULT hr, const ch
 static void make_tone(void)
 {
     unsigned int i, c;
+    double value;
 
     for (i = 0; i < TONE_FRAMES; i++)
+    {
+        value = 0.1 * sin(2.0 * M_PI * i / TONE_FRAMES);
         for (c = 0; c < BENCH_CHANNELS; c++)
-            tone[i * BENCH_CHANNELS + c] = (INT16)floor(3276.0 * sin(2.0 * M_PI * i / TONE_FRAMES) + 0.5);
+        {
+            tone[i * BENCH_CHANNELS + c] = (INT16)floor(32760.0 * value + 0.5);
+            tone_float[i * BENCH_CHANNELS + c] = (float)value;
+        }
+    }
+}
+
+/* The tone in a format: int16 or float32, BENCH_CHANNELS channels; NULL for any other. */
+static const BYTE *tone_for(const WAVEFORMATEX *format)
+{
+    const WAVEFORMATEXTENSIBLE *ext = (const WAVEFORMATEXTENSIBLE *)format;
+    WORD tag = format->wFormatTag;
+
+    if (tag == WAVE_FORMAT_EXTENSIBLE && format->cbSize >= sizeof(*ext) - sizeof(*format))
+    {
+        if (IsEqualGUID(&ext->SubFormat, &KSDATAFORMAT_SUBTYPE_PCM)) tag = WAVE_FORMAT_PCM;
+        else if (IsEqualGUID(&ext->SubFormat, &KSDATAFORMAT_SUBTYPE_IEEE_FLOAT)) tag = WAVE_FORMAT_IEEE_FLOAT;
+    }
+    if (format->nChannels != BENCH_CHANNELS)
+        return NULL;
+    if (tag == WAVE_FORMAT_PCM && format->wBitsPerSample == 16)
+        return (const BYTE *)tone;
+    if (tag == WAVE_FORMAT_IEEE_FLOAT && format->wBitsPerSample == 32)
+        return (const BYTE *)tone_float;
+    return NULL;
 }
 
 static void write_tone(struct stream *stream, BYTE *data, UINT32 frames)
@@ -209,8 +272,8 @@ static void write_tone(struct stream *stream, BYTE *data, UINT32 frames)
     {
         UINT32 chunk = min(frames, TONE_FRAMES - stream->tone_pos);
 
-        memcpy(data, tone + stream->tone_pos * BENCH_CHANNELS, chunk * BENCH_FRAME_BYTES);
-        data += chunk * BENCH_FRAME_BYTES;
+        memcpy(data, stream->tone + stream->tone_pos * stream->frame_bytes, chunk * stream->frame_bytes);
+        data += chunk * stream->frame_bytes;
         frames -= chunk;
         stream->tone_pos = (stream->tone_pos + chunk) % TONE_FRAMES;
     }
@@ -230,17 +293,19 @@ static HRESULT stream_write(struct stream *stream, UINT32 frames)
     return S_OK;
 }
 
-/* Top the stream up with what GetCurrentPadding allows. */
-static HRESULT stream_feed(struct stream *stream)
+/* Top the stream up with what GetCurrentPadding allows; the padding it read in *padding, when
+ * not NULL. */
+static HRESULT stream_feed(struct stream *stream, UINT32 *padding)
 {
-    UINT32 padding;
+    UINT32 frames;
     HRESULT hr;
 
-    if (FAILED(hr = IAudioClient_GetCurrentPadding(stream->client, &padding)))
+    if (FAILED(hr = IAudioClient_GetCurrentPadding(stream->client, &frames)))
         return failed("IAudioClient::GetCurrentPadding", hr);
-    if (padding >= stream->buffer_frames)
+    if (padding) *padding = frames;
+    if (frames >= stream->buffer_frames)
         return S_OK;
-    return stream_write(stream, stream->buffer_frames - padding);
+    return stream_write(stream, stream->buffer_frames - frames);
 }
 
 static void stream_close(struct stream *stream)
@@ -254,32 +319,48 @@ static void stream_close(struct stream *stream)
     memset(stream, 0, sizeof(*stream));
 }
 
-/* Open, fill and start a stream. */
-static HRESULT stream_open(IMMDevice *device, struct stream *stream)
+/* Activate and initialize a stream, shared mode: in the format, or in the mix format when it is
+ * NULL; signalling the event, when given (flags then hold AUDCLNT_STREAMFLAGS_EVENTCALLBACK). */
+static HRESULT stream_init(IMMDevice *device, struct stream *stream, const WAVEFORMATEX *format,
+                           DWORD flags, REFERENCE_TIME duration, HANDLE event)
 {
-    WAVEFORMATEX format;
+    WAVEFORMATEX *mix = NULL;
     HRESULT hr;
 
     memset(stream, 0, sizeof(*stream));
-    format.wFormatTag = WAVE_FORMAT_PCM;
-    format.nChannels = BENCH_CHANNELS;
-    format.nSamplesPerSec = BENCH_RATE;
-    format.wBitsPerSample = 16;
-    format.nBlockAlign = BENCH_FRAME_BYTES;
-    format.nAvgBytesPerSec = BENCH_RATE * BENCH_FRAME_BYTES;
-    format.cbSize = 0;
-
     if (FAILED(hr = IMMDevice_Activate(device, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL,
                                        (void **)&stream->client)))
     {
         stream->client = NULL;
         return failed("IMMDevice::Activate(IAudioClient)", hr);
     }
-    if (FAILED(hr = IAudioClient_Initialize(stream->client, AUDCLNT_SHAREMODE_SHARED,
-            AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY,
-            BENCH_BUFFER_HNS, 0, &format, NULL)))
+    if (!format)
+    {
+        if (FAILED(hr = IAudioClient_GetMixFormat(stream->client, &mix)))
+        {
+            failed("IAudioClient::GetMixFormat", hr);
+            goto fail;
+        }
+        format = mix;
+    }
+    if (!(stream->tone = tone_for(format)))
+    {
+        hr = AUDCLNT_E_UNSUPPORTED_FORMAT;
+        progress("no tone for format 0x%04x, %u bits, %u channels", format->wFormatTag,
+                 format->wBitsPerSample, format->nChannels);
+        goto fail;
+    }
+    stream->frame_bytes = format->nBlockAlign;
+    stream->rate = format->nSamplesPerSec;
+    if (FAILED(hr = IAudioClient_Initialize(stream->client, AUDCLNT_SHAREMODE_SHARED, flags, duration, 0,
+                                            format, NULL)))
     {
         failed("IAudioClient::Initialize", hr);
+        goto fail;
+    }
+    if (event && FAILED(hr = IAudioClient_SetEventHandle(stream->client, event)))
+    {
+        failed("IAudioClient::SetEventHandle", hr);
         goto fail;
     }
     if (FAILED(hr = IAudioClient_GetBufferSize(stream->client, &stream->buffer_frames)))
@@ -294,17 +375,47 @@ static HRESULT stream_open(IMMDevice *device, struct stream *stream)
         failed("IAudioClient::GetService(IAudioRenderClient)", hr);
         goto fail;
     }
-    if (FAILED(hr = stream_write(stream, stream->buffer_frames)))
-        goto fail;
-    if (FAILED(hr = IAudioClient_Start(stream->client)))
-    {
-        failed("IAudioClient::Start", hr);
-        goto fail;
-    }
+    CoTaskMemFree(mix);
     return S_OK;
 
 fail:
+    CoTaskMemFree(mix);
     stream_close(stream);
+    return hr;
+}
+
+/* Fill and start a stream. */
+static HRESULT stream_start(struct stream *stream)
+{
+    HRESULT hr;
+
+    if (FAILED(hr = stream_feed(stream, NULL)))
+        return hr;
+    if (FAILED(hr = IAudioClient_Start(stream->client)))
+        return failed("IAudioClient::Start", hr);
+    return S_OK;
+}
+
+/* Open, fill and start a stream of the call-cost and CPU phases. */
+static HRESULT stream_open(IMMDevice *device, struct stream *stream)
+{
+    WAVEFORMATEX format;
+    HRESULT hr;
+
+    format.wFormatTag = WAVE_FORMAT_PCM;
+    format.nChannels = BENCH_CHANNELS;
+    format.nSamplesPerSec = BENCH_RATE;
+    format.wBitsPerSample = 16;
+    format.nBlockAlign = BENCH_FRAME_BYTES;
+    format.nAvgBytesPerSec = BENCH_RATE * BENCH_FRAME_BYTES;
+    format.cbSize = 0;
+
+    if (FAILED(hr = stream_init(device, stream, &format,
+            AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY,
+            BENCH_BUFFER_HNS, NULL)))
+        return hr;
+    if (FAILED(hr = stream_start(stream)))
+        stream_close(stream);
     return hr;
 }
 
@@ -345,7 +456,7 @@ static DWORD WINAPI feeder_main(void *arg)
     {
         EnterCriticalSection(&feeder->cs);
         for (i = feeder->owned; i < feeder->count && SUCCEEDED(hr); i++)
-            hr = stream_feed(&feeder->streams[i]);
+            hr = stream_feed(&feeder->streams[i], NULL);
         LeaveCriticalSection(&feeder->cs);
         Sleep(BENCH_FEED_MS);
     }
@@ -510,7 +621,7 @@ static HRESULT uncontended_padding(struct stream *stream, ULONGLONG calls, struc
             return E_OUTOFMEMORY;
         if (FAILED(hr))
             return failed("IAudioClient::GetCurrentPadding", hr);
-        if (FAILED(hr = stream_feed(stream)))
+        if (FAILED(hr = stream_feed(stream, NULL)))
             return hr;
     }
     return S_OK;
@@ -685,6 +796,15 @@ static BOOL hammers_run(struct hammer *hammers, unsigned int count, double secon
     return started == count;
 }
 
+/* The 1-based rank of the p-th quantile of count sorted values, by nearest rank: the smallest
+ * value with at least p * count values at or below it. */
+static ULONGLONG nearest_rank(double p, ULONGLONG count)
+{
+    ULONGLONG rank = (ULONGLONG)ceil(p * (double)count);
+
+    return rank ? rank : 1;
+}
+
 /* Percentiles of the samples of one kind (0 or SAMPLE_BUFFER) over all threads, by a counting
  * sort of their ticks; tail_only: p99.9 and beyond. */
 static void report_latency(const struct hammer *hammers, unsigned int count, UINT32 *hist,
@@ -715,10 +835,8 @@ static void report_latency(const struct hammer *hammers, unsigned int count, UIN
         return;
     for (p = tail_only ? 2 : 0; p < ARRAY_SIZE(percentiles); p++)
     {
-        /* Nearest rank: the smallest value with at least p * total samples at or below it. */
-        ULONGLONG rank = (ULONGLONG)ceil(percentiles[p].p * (double)total);
+        ULONGLONG rank = nearest_rank(percentiles[p].p, total);
 
-        if (!rank) rank = 1;
         for (seen = 0, ticks = 0; ticks < HIST_BINS; ticks++)
             if ((seen += hist[ticks]) >= rank)
                 break;
@@ -976,6 +1094,432 @@ fail:
     cpu_na(opt, hr);
 }
 
+/* --- the engine --------------------------------------------------------------------------- */
+
+/* Busy threads of this process at normal priority, one a CPU. */
+struct load
+{
+    volatile LONG stop;
+    HANDLE threads[64];
+    unsigned int count;
+};
+
+static DWORD WINAPI load_main(void *arg)
+{
+    const volatile LONG *stop = arg;
+
+    while (!*stop)
+        ;
+    return 0;
+}
+
+static void load_end(struct load *load)
+{
+    unsigned int i;
+
+    load->stop = 1;
+    for (i = 0; i < load->count; i++)
+    {
+        WaitForSingleObject(load->threads[i], INFINITE);
+        CloseHandle(load->threads[i]);
+    }
+}
+
+/* FALSE when a thread could not be created; then none runs. */
+static BOOL load_begin(struct load *load)
+{
+    SYSTEM_INFO info;
+    unsigned int cpus;
+
+    GetSystemInfo(&info);
+    cpus = min(info.dwNumberOfProcessors, ARRAY_SIZE(load->threads));
+    load->stop = 0;
+    for (load->count = 0; load->count < cpus; load->count++)
+    {
+        if (!(load->threads[load->count] = CreateThread(NULL, 0, load_main, (void *)&load->stop, 0, NULL)))
+        {
+            progress("CreateThread failed: %lu", GetLastError());
+            load_end(load);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* Serves an event-driven stream as a program does, a refill at each wake-up, for settle +
+ * seconds; the intervals between wake-ups after the first settle seconds go to intervals (in ms,
+ * at most capacity of them). */
+static HRESULT serve_events(struct stream *stream, HANDLE event, double settle, double seconds,
+                            double *intervals, SIZE_T capacity, SIZE_T *count)
+{
+    LONGLONG start = qpc(), prev = 0, now;
+    HRESULT hr;
+
+    *count = 0;
+    while (seconds_since(start) < settle + seconds)
+    {
+        if (WaitForSingleObject(event, (DWORD)(STALL_SECONDS * 1000.0)) != WAIT_OBJECT_0)
+            return failed("WaitForSingleObject(the stream's event)", HRESULT_FROM_WIN32(ERROR_TIMEOUT));
+        now = qpc();
+        if (prev && *count < capacity && seconds_since(start) >= settle)
+            intervals[(*count)++] = ticks_to_ns(now - prev) / 1e6;
+        prev = now;
+        if (FAILED(hr = stream_feed(stream, NULL)))
+            return hr;
+    }
+    return S_OK;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+
+    return *x < *y ? -1 : *x > *y;
+}
+
+/* clock: one read in seconds, the position (position / frequency) and its QPC time. */
+struct clock_read
+{
+    double position, time;
+};
+
+static void clock_na(HRESULT hr)
+{
+    static const char *const names[] = {"reads", "jump", "deviation", "slope", "backwards", "ahead"};
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(names); i++)
+        figure_na(hr, "clock.%s", names[i]);
+}
+
+static void clock_report(const struct clock_read *reads, SIZE_T count, unsigned int ahead)
+{
+    double moved, jump = 0.0, deviation = 0.0, mean_time = 0.0, mean_position = 0.0;
+    double sxx = 0.0, sxy = 0.0, slope;
+    unsigned int backwards = 0;
+    SIZE_T i, first, n;
+
+    for (i = 1; i < count; i++)
+    {
+        moved = reads[i].position - reads[i - 1].position;
+        jump = max(jump, fabs(moved - (reads[i].time - reads[i - 1].time)));
+        if (moved < 0) backwards++;
+    }
+    figure(count, "count", "clock.reads");
+    figure(jump * 1e3, "ms", "clock.jump");
+
+    /* The least-squares line of position against time, after the start. */
+    for (first = 0; first < count && reads[first].time - reads[0].time < SETTLE_SECONDS; first++)
+        ;
+    n = count - first;
+    for (i = first; i < count; i++)
+    {
+        mean_time += reads[i].time / n;
+        mean_position += reads[i].position / n;
+    }
+    for (i = first; i < count; i++)
+    {
+        sxx += (reads[i].time - mean_time) * (reads[i].time - mean_time);
+        sxy += (reads[i].time - mean_time) * (reads[i].position - mean_position);
+    }
+    if (n >= 2 && sxx > 0)
+    {
+        slope = sxy / sxx;
+        for (i = first; i < count; i++)
+            deviation = max(deviation, fabs(reads[i].position - mean_position - slope * (reads[i].time - mean_time)));
+        figure(deviation * 1e3, "ms", "clock.deviation");
+        figure(slope, "ratio", "clock.slope");
+    }
+    else
+    {
+        progress("clock: %lu reads after the first %g s, all at one time: no line", (unsigned long)n, SETTLE_SECONDS);
+        figure_na(E_FAIL, "clock.deviation");
+        figure_na(E_FAIL, "clock.slope");
+    }
+    figure(backwards, "count", "clock.backwards");
+    figure(ahead, "count", "clock.ahead");
+}
+
+static void bench_clock(IMMDevice *device, const struct options *opt)
+{
+    struct clock_read *reads;
+    struct stream stream;
+    IAudioClock *clock = NULL;
+    UINT64 frequency, position, time;
+    SIZE_T count = 0, capacity;
+    unsigned int ahead = 0;
+    LONGLONG start;
+    HRESULT hr;
+
+    progress("clock: one stream in the mix format, its position read every %u ms for %g s", POLL_MS,
+             opt->engine_seconds);
+    /* Sleep(1) sleeps at least 1 ms: at most one read a millisecond. */
+    capacity = (SIZE_T)(opt->engine_seconds * 1000.0 / POLL_MS) + 1;
+    if (!(reads = malloc(capacity * sizeof(*reads))))
+    {
+        clock_na(E_OUTOFMEMORY);
+        return;
+    }
+    if (FAILED(hr = stream_init(device, &stream, NULL, 0, BENCH_BUFFER_HNS, NULL)))
+        goto done;
+    if (FAILED(hr = IAudioClient_GetService(stream.client, &IID_IAudioClock, (void **)&clock)))
+    {
+        clock = NULL;
+        failed("IAudioClient::GetService(IAudioClock)", hr);
+        goto done;
+    }
+    if (FAILED(hr = IAudioClock_GetFrequency(clock, &frequency)))
+    {
+        failed("IAudioClock::GetFrequency", hr);
+        goto done;
+    }
+    if (FAILED(hr = stream_start(&stream)))
+        goto done;
+    timeBeginPeriod(1);
+    start = qpc();
+    while (count < capacity && seconds_since(start) < opt->engine_seconds)
+    {
+        if (FAILED(hr = stream_feed(&stream, NULL)))
+            break;
+        if (FAILED(hr = IAudioClock_GetPosition(clock, &position, &time)))
+        {
+            failed("IAudioClock::GetPosition", hr);
+            break;
+        }
+        /* position / frequency > written / rate, in integers. */
+        if (position * stream.rate > stream.written * frequency)
+            ahead++;
+        reads[count].position = (double)position / (double)frequency;
+        reads[count++].time = (double)time / 1e7;   /* in 100 ns units */
+        Sleep(POLL_MS);
+    }
+    timeEndPeriod(1);
+
+done:
+    if (clock) IAudioClock_Release(clock);
+    stream_close(&stream);
+    if (SUCCEEDED(hr))
+        clock_report(reads, count, ahead);
+    else
+        clock_na(hr);
+    free(reads);
+}
+
+/* wakeups */
+
+static void wakeups_na(HRESULT hr, const char *prefix)
+{
+    static const char *const names[] = {"intervals", "p50", "p99", "error.p99", "error.max"};
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(names); i++)
+        figure_na(hr, "%s.%s", prefix, names[i]);
+}
+
+static void wakeups_phase_na(HRESULT hr)
+{
+    figure_na(hr, "wakeups.period");
+    wakeups_na(hr, "wakeups");
+    figure_na(hr, "wakeups.loaded.threads");
+    wakeups_na(hr, "wakeups.loaded");
+}
+
+/* Serves the stream for --engine-seconds and reports the intervals between wake-ups and their
+ * distance from the period (ms). */
+static void wakeups_measure(struct stream *stream, HANDLE event, double settle, const struct options *opt,
+                            double *intervals, SIZE_T capacity, double period, const char *prefix)
+{
+    SIZE_T i, count;
+    HRESULT hr;
+
+    if (FAILED(hr = serve_events(stream, event, settle, opt->engine_seconds, intervals, capacity, &count)))
+    {
+        wakeups_na(hr, prefix);
+        return;
+    }
+    figure(count, "count", "%s.intervals", prefix);
+    if (!count)
+        return;
+    qsort(intervals, count, sizeof(*intervals), compare_doubles);
+    figure(intervals[nearest_rank(0.50, count) - 1], "ms", "%s.p50", prefix);
+    figure(intervals[nearest_rank(0.99, count) - 1], "ms", "%s.p99", prefix);
+    for (i = 0; i < count; i++)
+        intervals[i] = fabs(intervals[i] - period);
+    qsort(intervals, count, sizeof(*intervals), compare_doubles);
+    figure(intervals[nearest_rank(0.99, count) - 1], "ms", "%s.error.p99", prefix);
+    figure(intervals[count - 1], "ms", "%s.error.max", prefix);
+}
+
+static void bench_wakeups(IMMDevice *device, const struct options *opt)
+{
+    REFERENCE_TIME period, min_period;
+    struct stream stream;
+    struct load load;
+    double *intervals;
+    SIZE_T capacity;
+    HANDLE event;
+    HRESULT hr = E_OUTOFMEMORY;
+
+    progress("wakeups: one event-driven stream in the mix format, %g s with the machine idle, then %g s "
+             "with every CPU busy", opt->engine_seconds, opt->engine_seconds);
+    /* Room for a wake-up every half millisecond. */
+    capacity = (SIZE_T)(opt->engine_seconds * 2000.0) + 16;
+    intervals = malloc(capacity * sizeof(*intervals));
+    event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    memset(&stream, 0, sizeof(stream));
+    if (!intervals || !event)
+        goto fail;
+    if (FAILED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0, event)))
+        goto fail;
+    if (FAILED(hr = IAudioClient_GetDevicePeriod(stream.client, &period, &min_period)))
+    {
+        failed("IAudioClient::GetDevicePeriod", hr);
+        goto fail;
+    }
+    if (FAILED(hr = stream_start(&stream)))
+        goto fail;
+
+    figure(period / 1e4, "ms", "wakeups.period");
+    wakeups_measure(&stream, event, SETTLE_SECONDS, opt, intervals, capacity, period / 1e4, "wakeups");
+    if (load_begin(&load))
+    {
+        figure(load.count, "count", "wakeups.loaded.threads");
+        wakeups_measure(&stream, event, 0.0, opt, intervals, capacity, period / 1e4, "wakeups.loaded");
+        load_end(&load);
+    }
+    else
+    {
+        figure_na(E_FAIL, "wakeups.loaded.threads");
+        wakeups_na(E_FAIL, "wakeups.loaded");
+    }
+    goto done;
+
+fail:
+    wakeups_phase_na(hr);
+done:
+    stream_close(&stream);
+    if (event) CloseHandle(event);
+    free(intervals);
+}
+
+/* idle */
+
+static void idle_na(HRESULT hr, const char *prefix)
+{
+    figure_na(hr, "%s.cpu_ms_per_s", prefix);
+    figure_na(hr, "%s.events", prefix);
+}
+
+/* Over --engine-seconds, the process's CPU time a second and how often the event fires, the
+ * stream not playing. */
+static void idle_measure(HANDLE event, const struct options *opt, const char *prefix)
+{
+    unsigned int events = 0;
+    double cpu_start, cpu_end, left;
+    LONGLONG start;
+
+    ResetEvent(event);
+    cpu_start = process_cpu_ms();
+    start = qpc();
+    /* An auto-reset event: each wait that finds it set resets it. */
+    while ((left = opt->engine_seconds - seconds_since(start)) > 0)
+        if (WaitForSingleObject(event, (DWORD)ceil(left * 1000.0)) == WAIT_OBJECT_0)
+            events++;
+    cpu_end = process_cpu_ms();
+    if (cpu_start >= 0 && cpu_end >= 0)
+        figure((cpu_end - cpu_start) / seconds_since(start), "ms/s", "%s.cpu_ms_per_s", prefix);
+    else
+        figure_na(E_FAIL, "%s.cpu_ms_per_s", prefix);
+    figure(events, "count", "%s.events", prefix);
+}
+
+static void bench_idle(IMMDevice *device, const struct options *opt)
+{
+    struct stream stream;
+    SIZE_T count;
+    HANDLE event;
+    HRESULT hr;
+
+    progress("idle: an event-driven stream stopped after %g s of play, then one never started, %g s each",
+             SETTLE_SECONDS, opt->engine_seconds);
+    if (!(event = CreateEventW(NULL, FALSE, FALSE, NULL)))
+    {
+        idle_na(E_FAIL, "idle");
+        idle_na(E_FAIL, "idle.unstarted");
+        return;
+    }
+
+    if (SUCCEEDED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0, event)) &&
+        SUCCEEDED(hr = stream_start(&stream)) &&
+        SUCCEEDED(hr = serve_events(&stream, event, SETTLE_SECONDS, 0.0, NULL, 0, &count)) &&
+        FAILED(hr = IAudioClient_Stop(stream.client)))
+        failed("IAudioClient::Stop", hr);
+    if (SUCCEEDED(hr))
+        idle_measure(event, opt, "idle");
+    else
+        idle_na(hr, "idle");
+    stream_close(&stream);
+
+    if (SUCCEEDED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0, event)))
+        idle_measure(event, opt, "idle.unstarted");
+    else
+        idle_na(hr, "idle.unstarted");
+    stream_close(&stream);
+    CloseHandle(event);
+}
+
+/* glitches */
+
+static void glitches_na(HRESULT hr)
+{
+    figure_na(hr, "glitches.threads");
+    figure_na(hr, "glitches.reads");
+    figure_na(hr, "glitches.empty");
+}
+
+static void bench_glitches(IMMDevice *device, const struct options *opt)
+{
+    double seconds = 2 * opt->engine_seconds;
+    unsigned int reads = 0, empty = 0;
+    struct stream stream;
+    struct load load;
+    UINT32 padding;
+    LONGLONG start;
+    HRESULT hr;
+
+    progress("glitches: one stream in the mix format for %g s, topped up every %u ms, with every CPU busy",
+             seconds, BENCH_FEED_MS);
+    if (FAILED(hr = stream_init(device, &stream, NULL, 0, BENCH_BUFFER_HNS, NULL)))
+        goto fail;
+    if (!load_begin(&load))
+    {
+        hr = E_FAIL;
+        stream_close(&stream);
+        goto fail;
+    }
+    if (SUCCEEDED(hr = stream_start(&stream)))
+    {
+        start = qpc();
+        while (seconds_since(start) < seconds && SUCCEEDED(hr = stream_feed(&stream, &padding)))
+        {
+            reads++;
+            if (!padding) empty++;
+            Sleep(BENCH_FEED_MS);
+        }
+    }
+    load_end(&load);
+    stream_close(&stream);
+    if (FAILED(hr))
+        goto fail;
+    figure(load.count, "count", "glitches.threads");
+    figure(reads, "count", "glitches.reads");
+    figure(empty, "count", "glitches.empty");
+    return;
+
+fail:
+    glitches_na(hr);
+}
+
 /* --- main --------------------------------------------------------------------------------- */
 
 static void usage(FILE *out)
@@ -988,21 +1532,24 @@ static void usage(FILE *out)
           "\n"
           "Options:\n"
           "  --quick               short runs (CI smoke): 100000 calls, 1 s contended,\n"
-          "                        0.5 s floor, 3 s cpu, 1 s idle\n"
+          "                        0.5 s floor, 3 s cpu, 1 s idle, 2 s engine\n"
           "  --calls N             uncontended calls of each kind (default 1000000)\n"
           "  --contended-seconds S each contended run (default 5)\n"
           "  --floor-seconds S     each timer-only run under load (default 2)\n"
           "  --cpu-seconds S       the CPU run (default 30)\n"
           "  --idle-seconds S      the server's own load, before and after the CPU run's\n"
           "                        streams (default 5 each)\n"
+          "  --engine-seconds S    each clock, wakeups and idle run; glitches runs twice as\n"
+          "                        long (default 5)\n"
           "  --streams N           streams of the contended and CPU runs (default 32)\n"
           "  --server-pid PID      Linux pid of the PulseAudio server: adds its CPU time\n"
-          "  --only LIST           phases to run, comma separated: uncontended,contended,cpu\n"
+          "  --only LIST           phases to run, comma separated: uncontended, contended,\n"
+          "                        cpu, clock, wakeups, idle, glitches\n"
           "  -h, --help            this help\n"
           "\n"
           "Streams: 44100 Hz stereo int16, AUTOCONVERTPCM | SRC_DEFAULT_QUALITY, 100 ms buffer,\n"
-          "polled, topped up every 10 ms by one feeder thread. The file's head comment says\n"
-          "what each figure measures.\n", out);
+          "polled, topped up every 10 ms by one feeder thread; the engine phases' are in the\n"
+          "mix format. The file's head comment says what each figure measures.\n", out);
 }
 
 static BOOL parse_number(const char *text, double low, double high, double *value)
@@ -1023,9 +1570,11 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
     opt->floor_seconds = 2.0;
     opt->cpu_seconds = 30.0;
     opt->idle_seconds = 5.0;
+    opt->engine_seconds = 5.0;
     opt->streams = 32;
     opt->server_pid = 0;
     opt->uncontended = opt->contended = opt->cpu = TRUE;
+    opt->clock = opt->wakeups = opt->idle = opt->glitches = TRUE;
 
     for (i = 1; i < argc; i++)
     {
@@ -1043,6 +1592,7 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
             opt->floor_seconds = 0.5;
             opt->cpu_seconds = 3.0;
             opt->idle_seconds = 1.0;
+            opt->engine_seconds = 2.0;
             continue;
         }
         if (!next)
@@ -1057,6 +1607,8 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
             opt->cpu_seconds = value;
         else if (!strcmp(arg, "--idle-seconds") && parse_number(next, 0.1, 3600, &value))
             opt->idle_seconds = value;
+        else if (!strcmp(arg, "--engine-seconds") && parse_number(next, 1, 3600, &value))
+            opt->engine_seconds = value;
         else if (!strcmp(arg, "--streams") && parse_number(next, BENCH_MAX_HAMMERS, 1024, &value))
             opt->streams = (unsigned int)value;
         else if (!strcmp(arg, "--server-pid") && parse_number(next, 1, 4194304, &value))
@@ -1067,11 +1619,16 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
 
             snprintf(list, sizeof(list), "%s", next);
             opt->uncontended = opt->contended = opt->cpu = FALSE;
+            opt->clock = opt->wakeups = opt->idle = opt->glitches = FALSE;
             for (name = strtok(list, ","); name; name = strtok(NULL, ","))
             {
                 if (!strcmp(name, "uncontended")) opt->uncontended = TRUE;
                 else if (!strcmp(name, "contended")) opt->contended = TRUE;
                 else if (!strcmp(name, "cpu")) opt->cpu = TRUE;
+                else if (!strcmp(name, "clock")) opt->clock = TRUE;
+                else if (!strcmp(name, "wakeups")) opt->wakeups = TRUE;
+                else if (!strcmp(name, "idle")) opt->idle = TRUE;
+                else if (!strcmp(name, "glitches")) opt->glitches = TRUE;
                 else goto bad;
             }
         }
@@ -1158,6 +1715,37 @@ int main(int argc, char **argv)
             bench_cpu(device, &opt, idle_rate);
         else
             cpu_na(&opt, hr);
+    }
+    if (opt.clock)
+    {
+        if (device)
+            bench_clock(device, &opt);
+        else
+            clock_na(hr);
+    }
+    if (opt.wakeups)
+    {
+        if (device)
+            bench_wakeups(device, &opt);
+        else
+            wakeups_phase_na(hr);
+    }
+    if (opt.idle)
+    {
+        if (device)
+            bench_idle(device, &opt);
+        else
+        {
+            idle_na(hr, "idle");
+            idle_na(hr, "idle.unstarted");
+        }
+    }
+    if (opt.glitches)
+    {
+        if (device)
+            bench_glitches(device, &opt);
+        else
+            glitches_na(hr);
     }
 
     if (device) IMMDevice_Release(device);
