@@ -91,12 +91,6 @@ static void mix_period(const struct job *job)
     mix_accumulate(dst, src, gains, job->channels, PERIOD);
 }
 
-static void gains_period(const struct job *job)
-{
-    static const float gains[CHANNELS_MAX] = {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f};
-    mix_apply_gains(dst, gains, job->channels, PERIOD);
-}
-
 static void clear_period(const struct job *job)
 {
     mix_clear(dst, PERIOD * job->channels);
@@ -165,7 +159,6 @@ int main(void)
             {"mix_accumulate", mix_period, .channels = 2},
             {"mix_accumulate, 6 channels", mix_period, .channels = 6},
             {"mix_accumulate, 8 channels", mix_period, .channels = 8},
-            {"mix_apply_gains", gains_period, .channels = 2},
         };
         for (i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) bench(&jobs[i]);
     }

@@ -37,16 +37,3 @@ void mix_accumulate(float *restrict dst, const float *restrict src, const float 
             for (k = 0; k < 8; k++) dst[i + j + k] += src[i + j + k] * row[j + k];
     for (j = 0; i < n; i++, j++) dst[i] += src[i] * row[j];
 }
-
-void mix_apply_gains(float *buf, const float *gains, uint32_t channels, uint32_t frames)
-{
-    float row[CHANNELS_MAX * MIX_BLOCK];
-    const size_t block = channels * MIX_BLOCK, n = (size_t)frames * channels, blocks_end = n - n % block;
-    size_t i, j, k;
-
-    repeat_gains(row, gains, channels);
-    for (i = 0; i < blocks_end; i += block)
-        for (j = 0; j < block; j += 8)
-            for (k = 0; k < 8; k++) buf[i + j + k] *= row[j + k];
-    for (j = 0; i < n; i++, j++) buf[i] *= row[j];
-}

@@ -17,7 +17,4 @@ void mix_clear(float *dst, size_t samples);
 void mix_accumulate(float *restrict dst, const float *restrict src, const float *gains, uint32_t channels,
                     uint32_t frames);
 
-/* buf[f][c] *= gains[c], in place (capture volume); channels at most CHANNELS_MAX. */
-void mix_apply_gains(float *buf, const float *gains, uint32_t channels, uint32_t frames);
-
 #endif
