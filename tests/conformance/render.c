@@ -1291,8 +1291,11 @@ static void test_client3(void)
         cur_fmt = NULL;
         hr = IAudioClient3_GetCurrentSharedModeEnginePeriod(ac3, &cur_fmt, &cur);
         ok(hr == S_OK, "GetCurrentSharedModeEnginePeriod while running: got %08lx, expected S_OK\n", hr);
-        /* The engine runs at the smallest period an active stream asked for. */
-        if (hr == S_OK)
+        /* The engine runs at the smallest period an active stream asked for: this one's, when no
+         * other program holds the endpoint at another (as in the harness). */
+        if (hr == S_OK && env.backend != TEST_BACKEND_UNSET)
+            ok(cur == min, "current engine period %u frames with a stream of %u, expected %u\n", cur, min, min);
+        else if (hr == S_OK)
             ok(cur >= min && cur <= def, "current engine period %u frames with a stream of %u, expected %u "
                "to %u\n", cur, min, min, def);
         trace("current engine period with a stream at the minimum: %u frames\n", cur);

@@ -53,6 +53,7 @@ struct engine_stream
     UINT32 rate;              /* input rate now (IAudioClockAdjustment may change it) */
     HANDLE event;
     BOOL started;
+    BOOL mixed;               /* started and mixed at the device's current period */
 
     UINT64 read_frames;       /* ring index, as published */
     UINT64 consumed;          /* stream frames taken since the last reset: the clock's unit */
@@ -150,16 +151,6 @@ UINT32 engine_min_period(const struct engine *engine)
     return engine->min_period;
 }
 
-UINT32 engine_current_period(struct engine *engine)
-{
-    UINT32 period;
-
-    pthread_mutex_lock(&engine->lock);
-    period = engine->period_frames;
-    pthread_mutex_unlock(&engine->lock);
-    return period;
-}
-
 /* The smallest period any stream asked for. Called with the lock. */
 static UINT32 wanted_period(const struct engine *engine)
 {
@@ -168,6 +159,7 @@ static UINT32 wanted_period(const struct engine *engine)
     for (i = 0; i < engine->stream_count; i++) period = min(period, engine->streams[i]->period_frames);
     return period;
 }
+
 
 static UINT64 qpc_now(void)
 {
@@ -308,6 +300,7 @@ static void mix_stream(struct engine *engine, struct engine_stream *stream)
     stream_gains(stream, gains);
     channels_accumulate(&stream->matrix, out, engine->mix, gains, produced);
 
+    stream->mixed = TRUE;
     add_mark(stream, engine->written, produced, take);
     stream->read_frames += take;
     stream->consumed += take;
@@ -322,6 +315,28 @@ static BOOL any_started(const struct engine *engine)
     for (i = 0; i < engine->stream_count; i++)
         if (engine->streams[i]->started) return TRUE;
     return FALSE;
+}
+
+/* Whether a new period can take effect now: no stream is playing at the old one (those starting
+ * have not been mixed yet; a stopped stream's last frames may be cut). Called with the lock. */
+static BOOL period_can_change(const struct engine *engine)
+{
+    UINT32 i;
+
+    for (i = 0; i < engine->stream_count; i++)
+        if (engine->streams[i]->started && engine->streams[i]->mixed) return FALSE;
+    return engine->period_frames != wanted_period(engine);
+}
+
+/* The period the device runs at, or is about to. */
+UINT32 engine_current_period(struct engine *engine)
+{
+    UINT32 period;
+
+    pthread_mutex_lock(&engine->lock);
+    period = engine->playing && !period_can_change(engine) ? engine->period_frames : wanted_period(engine);
+    pthread_mutex_unlock(&engine->lock);
+    return period;
 }
 
 /* Whether the device must run: a stream plays, or what the last ones played is still queued (a
@@ -387,15 +402,16 @@ HRESULT engine_run(struct engine *engine)
     {
         hr = S_OK;
         pthread_mutex_lock(&engine->lock);
+        /* A new period takes effect when no stream plays at the old one: the device reopens. */
+        if (engine->output && period_can_change(engine))
+        {
+            go_idle(engine);
+            engine->backend->stream_close(engine->output);
+            engine->output = NULL;
+        }
         if (!engine_busy(engine))
         {
             go_idle(engine);
-            /* A new period takes effect while the device is idle: it reopens with it. */
-            if (engine->output && engine->period_frames != wanted_period(engine))
-            {
-                engine->backend->stream_close(engine->output);
-                engine->output = NULL;
-            }
             pthread_mutex_unlock(&engine->lock);
             poll(&wake, 1, -1);
             engine_drain_wake(engine);
@@ -540,6 +556,7 @@ HRESULT engine_stream_start(struct engine_stream *stream)
 
     pthread_mutex_lock(&engine->lock);
     stream->started = TRUE;
+    stream->mixed = FALSE;
     pthread_mutex_unlock(&engine->lock);
     engine_wake(engine);
     return S_OK;
