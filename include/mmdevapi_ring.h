@@ -33,6 +33,10 @@ struct stream_shared
     float volumes[MMDEVAPI_MAX_CHANNELS] __attribute__((aligned(64)));
     float session_volume;
 
+    /* Set by the engine when the device went away: every call then answers
+     * AUDCLNT_E_DEVICE_INVALIDATED, and the program makes a new stream. */
+    UINT32 invalidated;
+
     /* Written once by the engine before the PE side sees the stream. */
     UINT32 buffer_frames;
     UINT32 frame_bytes;

@@ -261,6 +261,7 @@ static HRESULT WINAPI client_GetCurrentPadding(IAudioClient3 *iface, UINT32 *pad
     TRACE("(%p)->(%p)\n", client, padding);
     if (!padding) return E_POINTER;
     if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
+    if (ring_invalidated(client->shared)) return AUDCLNT_E_DEVICE_INVALIDATED;
     *padding = ring_padding(client->shared);
     return S_OK;
 }

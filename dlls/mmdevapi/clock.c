@@ -130,6 +130,7 @@ static HRESULT WINAPI clock_GetPosition(IAudioClock *iface, UINT64 *position, UI
 
     TRACE("(%p)->(%p, %p)\n", client, position, qpc_position);
     if (!position) return E_POINTER;
+    if (ring_invalidated(client->shared)) return AUDCLNT_E_DEVICE_INVALIDATED;
     *position = clock_frames(client, &qpc) * client->frame_bytes;
     if (qpc_position) *qpc_position = clock_qpc_to_100ns(qpc);
     return S_OK;
@@ -176,6 +177,7 @@ static HRESULT WINAPI clock2_GetDevicePosition(IAudioClock2 *iface, UINT64 *posi
 
     TRACE("(%p)->(%p, %p)\n", client, position, qpc_position);
     if (!position) return E_POINTER;
+    if (ring_invalidated(client->shared)) return AUDCLNT_E_DEVICE_INVALIDATED;
     frames = clock_frames(client, &qpc);
     *position = frames / client->pcm.rate * client->device->format.rate
                 + frames % client->pcm.rate * client->device->format.rate / client->pcm.rate;

@@ -97,6 +97,12 @@ static inline UINT32 ring_padding(struct stream_shared *shared)
     return written - read > shared->buffer_frames ? shared->buffer_frames : written - read;
 }
 
+/* Whether the engine gave up the stream's device (AUDCLNT_E_DEVICE_INVALIDATED from then on). */
+static inline BOOL ring_invalidated(struct stream_shared *shared)
+{
+    return __atomic_load_n(&shared->invalidated, __ATOMIC_ACQUIRE);
+}
+
 HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames);
 
 /* client.c */

@@ -47,6 +47,7 @@ static HRESULT WINAPI render_GetBuffer(IAudioRenderClient *iface, UINT32 frames,
     TRACE("(%p)->(%u, %p)\n", client, frames, data);
     if (!data) return E_POINTER;
     *data = NULL;
+    if (ring_invalidated(shared)) return AUDCLNT_E_DEVICE_INVALIDATED;
     /* Claim the buffer: one GetBuffer at a time, even from racing threads. pending holds the frames
      * handed out plus one, 0 when none are, -1 while a ReleaseBuffer publishes them. */
     if (InterlockedCompareExchange(&client->pending, min(frames, client->buffer_frames + 1) + 1, 0))
@@ -98,6 +99,7 @@ static HRESULT WINAPI render_ReleaseBuffer(IAudioRenderClient *iface, UINT32 fra
 
     TRACE("(%p)->(%u, %#lx)\n", client, frames, flags);
     if (flags & ~AUDCLNT_BUFFERFLAGS_SILENT) return E_INVALIDARG;
+    if (ring_invalidated(shared)) return AUDCLNT_E_DEVICE_INVALIDATED;
     if (!pending)
         return frames ? AUDCLNT_E_OUT_OF_ORDER : S_OK;
     if (pending < 0) return AUDCLNT_E_OUT_OF_ORDER;    /* another thread is releasing it */

@@ -54,6 +54,7 @@ struct engine_stream
     HANDLE event;
     BOOL started;
     BOOL mixed;               /* started and mixed at the device's current period */
+    BOOL invalidated;         /* its device went away */
 
     UINT64 read_frames;       /* ring index, as published */
     UINT64 consumed;          /* stream frames taken since the last reset: the clock's unit */
@@ -370,6 +371,26 @@ static HRESULT mix_period(struct engine *engine)
 }
 
 
+/* The device could not be opened again: every stream on it is gone for good, as on Windows when
+ * a device is unplugged; streams made afterwards try the device anew. Called with the lock. */
+static void invalidate_streams(struct engine *engine)
+{
+    struct engine_stream *stream;
+    UINT32 i;
+
+    for (i = 0; i < engine->stream_count; i++)
+    {
+        stream = engine->streams[i];
+        if (stream->invalidated) continue;
+        stream->invalidated = TRUE;
+        stream->started = FALSE;
+        __atomic_store_n(&stream->shared->invalidated, 1, __ATOMIC_RELEASE);
+        publish_clock(stream, qpc_now(), FALSE);
+        /* An event-driven program waiting for its next period hears of it at once. */
+        if (stream->event) NtSetEvent(stream->event, NULL);
+    }
+}
+
 static void ask_realtime(void)
 {
     struct sched_param param = { .sched_priority = sched_get_priority_min(SCHED_FIFO) + 1 };
@@ -423,6 +444,7 @@ HRESULT engine_run(struct engine *engine)
         {
             WINE_ERR("cannot open %s: %#x\n", engine->key, (unsigned int)hr);
             engine->output = NULL;
+            invalidate_streams(engine);
             pthread_mutex_unlock(&engine->lock);
             /* Wait for the next control call rather than spin on a device that is gone. */
             poll(&wake, 1, -1);
@@ -443,6 +465,7 @@ HRESULT engine_run(struct engine *engine)
             hr = mix_period(engine);
             writable -= engine->period_frames;
         }
+        /* Closed, the device is opened again on the next turn; if that fails, its streams are gone. */
         if (FAILED(hr))
         {
             WINE_WARN("device %s failed: %#x\n", engine->key, (unsigned int)hr);
@@ -554,12 +577,18 @@ HRESULT engine_stream_start(struct engine_stream *stream)
 {
     struct engine *engine = stream->engine;
 
+    HRESULT hr = AUDCLNT_E_DEVICE_INVALIDATED;
+
     pthread_mutex_lock(&engine->lock);
-    stream->started = TRUE;
-    stream->mixed = FALSE;
+    if (!stream->invalidated)
+    {
+        stream->started = TRUE;
+        stream->mixed = FALSE;
+        hr = S_OK;
+    }
     pthread_mutex_unlock(&engine->lock);
     engine_wake(engine);
-    return S_OK;
+    return hr;
 }
 
 HRESULT engine_stream_stop(struct engine_stream *stream)
@@ -567,6 +596,11 @@ HRESULT engine_stream_stop(struct engine_stream *stream)
     struct engine *engine = stream->engine;
 
     pthread_mutex_lock(&engine->lock);
+    if (stream->invalidated)
+    {
+        pthread_mutex_unlock(&engine->lock);
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    }
     stream->started = FALSE;
     /* As on Windows, a stopped stream's clock stands at everything the engine took: the device
      * plays those last frames out (see engine_busy). */
@@ -582,6 +616,11 @@ HRESULT engine_stream_reset(struct engine_stream *stream)
     struct engine *engine = stream->engine;
 
     pthread_mutex_lock(&engine->lock);
+    if (stream->invalidated)
+    {
+        pthread_mutex_unlock(&engine->lock);
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    }
     /* What the program wrote and the engine did not take is dropped; the clock starts over. */
     stream->read_frames = __atomic_load_n(&stream->shared->write_frames, __ATOMIC_ACQUIRE);
     __atomic_store_n(&stream->shared->read_frames, stream->read_frames, __ATOMIC_RELEASE);
