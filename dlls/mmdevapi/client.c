@@ -366,7 +366,8 @@ static HRESULT WINAPI client_Reset(IAudioClient3 *iface)
     TRACE("(%p)\n", client);
     if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
     AcquireSRWLockExclusive(&client->lock);
-    if (client->started) hr = AUDCLNT_E_NOT_STOPPED;
+    if (ring_invalidated(client->shared)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+    else if (client->started) hr = AUDCLNT_E_NOT_STOPPED;
     else if (ReadAcquire(&client->pending)) hr = AUDCLNT_E_BUFFER_OPERATION_PENDING;
     else hr = stream_call(client, unix_stream_reset);
     ReleaseSRWLockExclusive(&client->lock);

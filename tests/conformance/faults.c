@@ -96,8 +96,9 @@ static void test_server_killed(IMMDevice *dev)
     hr = IAudioClient_Stop(ac);
     ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "Stop: got %08lx, expected AUDCLNT_E_DEVICE_INVALIDATED\n", hr);
     hr = IAudioClient_Reset(ac);
-    ok(hr == AUDCLNT_E_DEVICE_INVALIDATED || hr == AUDCLNT_E_NOT_STOPPED,
-       "Reset: got %08lx, expected AUDCLNT_E_DEVICE_INVALIDATED\n", hr);
+    ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "Reset: got %08lx, expected AUDCLNT_E_DEVICE_INVALIDATED\n", hr);
+    hr = IAudioClient_Start(ac);
+    ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "Start: got %08lx, expected AUDCLNT_E_DEVICE_INVALIDATED\n", hr);
 
 done:
     if (clock) IAudioClock_Release(clock);

@@ -161,7 +161,6 @@ static UINT32 wanted_period(const struct engine *engine)
     return period;
 }
 
-
 static UINT64 qpc_now(void)
 {
     LARGE_INTEGER counter, frequency;
@@ -369,7 +368,6 @@ static HRESULT mix_period(struct engine *engine)
     }
     return S_OK;
 }
-
 
 /* The device could not be opened again: every stream on it is gone for good, as on Windows when
  * a device is unplugged; streams made afterwards try the device anew. Called with the lock. */
