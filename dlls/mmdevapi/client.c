@@ -337,7 +337,8 @@ static HRESULT WINAPI client_Start(IAudioClient3 *iface)
     TRACE("(%p)\n", client);
     if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
     AcquireSRWLockExclusive(&client->lock);
-    if ((client->flags & AUDCLNT_STREAMFLAGS_EVENTCALLBACK) && !client->event) hr = AUDCLNT_E_EVENTHANDLE_NOT_SET;
+    if (ring_invalidated(client->shared)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+    else if ((client->flags & AUDCLNT_STREAMFLAGS_EVENTCALLBACK) && !client->event) hr = AUDCLNT_E_EVENTHANDLE_NOT_SET;
     else if (client->started) hr = AUDCLNT_E_NOT_STOPPED;
     else if (SUCCEEDED(hr = stream_call(client, unix_stream_start))) client->started = TRUE;
     ReleaseSRWLockExclusive(&client->lock);
