@@ -1487,6 +1487,150 @@ static void test_threads(void)
     IAudioClient_Release(t.ac);
 }
 
+/* ---- ActivateAudioInterfaceAsync ---------------------------------------------------------------- */
+
+struct completion
+{
+    IActivateAudioInterfaceCompletionHandler IActivateAudioInterfaceCompletionHandler_iface;
+    LONG ref;
+    HANDLE done;
+    DWORD thread;               /* where ActivateCompleted ran */
+};
+
+static struct completion *impl_from_handler(IActivateAudioInterfaceCompletionHandler *iface)
+{
+    return CONTAINING_RECORD(iface, struct completion, IActivateAudioInterfaceCompletionHandler_iface);
+}
+
+static HRESULT WINAPI completion_QueryInterface(IActivateAudioInterfaceCompletionHandler *iface, REFIID riid,
+                                                void **out)
+{
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IActivateAudioInterfaceCompletionHandler)
+        || IsEqualIID(riid, &IID_IAgileObject))
+    {
+        *out = iface;
+        IActivateAudioInterfaceCompletionHandler_AddRef(iface);
+        return S_OK;
+    }
+    *out = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI completion_AddRef(IActivateAudioInterfaceCompletionHandler *iface)
+{
+    return InterlockedIncrement(&impl_from_handler(iface)->ref);
+}
+
+static ULONG WINAPI completion_Release(IActivateAudioInterfaceCompletionHandler *iface)
+{
+    struct completion *completion = impl_from_handler(iface);
+    ULONG ref = InterlockedDecrement(&completion->ref);
+
+    if (!ref)
+    {
+        CloseHandle(completion->done);
+        free(completion);
+    }
+    return ref;
+}
+
+static HRESULT WINAPI completion_ActivateCompleted(IActivateAudioInterfaceCompletionHandler *iface,
+                                                   IActivateAudioInterfaceAsyncOperation *op)
+{
+    struct completion *completion = impl_from_handler(iface);
+
+    completion->thread = GetCurrentThreadId();
+    SetEvent(completion->done);
+    return S_OK;
+}
+
+static const IActivateAudioInterfaceCompletionHandlerVtbl completion_vtbl =
+{
+    completion_QueryInterface,
+    completion_AddRef,
+    completion_Release,
+    completion_ActivateCompleted,
+};
+
+typedef HRESULT (WINAPI *activate_async_func)(const WCHAR *, REFIID, PROPVARIANT *,
+                                              IActivateAudioInterfaceCompletionHandler *,
+                                              IActivateAudioInterfaceAsyncOperation **);
+
+/* Activates iid on path; the result of the operation, and the interface it gave (or NULL). */
+static HRESULT activate_async(activate_async_func activate, const WCHAR *path, REFIID iid, IUnknown **out)
+{
+    struct completion *completion = calloc(1, sizeof(*completion));
+    IActivateAudioInterfaceAsyncOperation *op = NULL;
+    HRESULT hr, result = E_FAIL;
+
+    *out = NULL;
+    if (!completion) return E_OUTOFMEMORY;
+    /* On the heap and counted: the operation may hold the handler after it completes. */
+    completion->IActivateAudioInterfaceCompletionHandler_iface.lpVtbl = &completion_vtbl;
+    completion->ref = 1;
+    completion->done = CreateEventW(NULL, TRUE, FALSE, NULL);
+    hr = activate(path, iid, NULL, &completion->IActivateAudioInterfaceCompletionHandler_iface, &op);
+    ok(hr == S_OK && op, "ActivateAudioInterfaceAsync(%s): got %08lx %p, expected S_OK\n", dbgstr_w(path), hr, op);
+    if (hr == S_OK)
+    {
+        ok(WaitForSingleObject(completion->done, 5000) == WAIT_OBJECT_0, "no completion within 5 s\n");
+        /* The handler runs on a thread of the system's, never the caller's. */
+        ok(completion->thread && completion->thread != GetCurrentThreadId(), "ActivateCompleted ran on thread "
+           "%#lx, the caller's is %#lx\n", completion->thread, GetCurrentThreadId());
+        hr = IActivateAudioInterfaceAsyncOperation_GetActivateResult(op, &result, out);
+        ok(hr == S_OK, "GetActivateResult: got %08lx, expected S_OK\n", hr);
+        IActivateAudioInterfaceAsyncOperation_Release(op);
+    }
+    IActivateAudioInterfaceCompletionHandler_Release(&completion->IActivateAudioInterfaceCompletionHandler_iface);
+    return result;
+}
+
+static void test_activate_async(void)
+{
+    activate_async_func activate = (void *)GetProcAddress(GetModuleHandleA("mmdevapi.dll"),
+                                                          "ActivateAudioInterfaceAsync");
+    WCHAR render[40], *id = NULL;
+    IAudioClient *ac;
+    IUnknown *out;
+    HRESULT hr;
+
+    if (!ok(activate != NULL, "mmdevapi.dll does not export ActivateAudioInterfaceAsync\n")) return;
+    hr = activate(NULL, &IID_IAudioClient, NULL, NULL, NULL);
+    ok(hr == E_POINTER || hr == E_INVALIDARG, "ActivateAudioInterfaceAsync(NULL...): got %08lx, expected "
+       "E_POINTER\n", hr);
+
+    /* DEVINTERFACE_AUDIO_RENDER in its string form: the default render endpoint. */
+    StringFromGUID2(&DEVINTERFACE_AUDIO_RENDER, render, ARRAY_SIZE(render));
+    hr = activate_async(activate, render, &IID_IAudioClient, &out);
+    ok(hr == S_OK && out, "activation of IAudioClient on the default render device: got %08lx %p\n", hr, out);
+    if (out)
+    {
+        hr = IUnknown_QueryInterface(out, &IID_IAudioClient, (void **)&ac);
+        ok(hr == S_OK, "QueryInterface(IAudioClient) of the result: got %08lx\n", hr);
+        if (hr == S_OK)
+        {
+            hr = IAudioClient_Initialize(ac, AUDCLNT_SHAREMODE_SHARED, 0, 1000000, 0, &mix.Format, NULL);
+            ok(hr == S_OK, "Initialize of the activated client: got %08lx, expected S_OK\n", hr);
+            IAudioClient_Release(ac);
+        }
+        IUnknown_Release(out);
+    }
+
+    /* An endpoint's id names that endpoint. */
+    IMMDevice_GetId(dev, &id);
+    hr = activate_async(activate, id, &IID_IAudioClient, &out);
+    ok(hr == S_OK && out, "activation on %s: got %08lx %p\n", dbgstr_w(id), hr, out);
+    if (out) IUnknown_Release(out);
+    CoTaskMemFree(id);
+
+    /* What cannot be activated says so in the result, not in the call. */
+    hr = activate_async(activate, L"{0.0.0.00000000}.{deadbeef-dead-beef-dead-beefdeadbeef}", &IID_IAudioClient, &out);
+    ok(hr == E_NOTFOUND && !out, "activation on an unknown endpoint: got %08lx %p, expected E_NOTFOUND\n", hr, out);
+    hr = activate_async(activate, render, &iid_unknown_interface, &out);
+    ok(hr == E_NOINTERFACE && !out, "activation of an unknown interface: got %08lx %p, expected E_NOINTERFACE\n",
+       hr, out);
+}
+
 int main(void)
 {
     IMMDeviceEnumerator *mme = NULL;
@@ -1537,6 +1681,7 @@ int main(void)
         test_client3();
         test_autoconvert();
         test_threads();
+        test_activate_async();
     }
     else skip("no usable mix format: no stream tests\n");
     IMMDevice_Release(dev);
