@@ -650,6 +650,18 @@ static BOOL set_volume(struct player *p, double volume, WORD channels)
     return SUCCEEDED(hr) || failed("IAudioStreamVolume::SetAllVolumes", hr);
 }
 
+/* Waits until IAudioClock says every frame written was heard, or until the deadline (tick count). */
+static void wait_until_heard(struct player *p, DWORD rate, DWORD deadline)
+{
+    UINT64 freq = 0, pos = 0;
+
+    if (FAILED(IAudioClock_GetFrequency(p->clock, &freq)) || !freq) return;
+    /* pos / freq seconds heard against written / rate seconds written. */
+    while (!interrupted && (LONG)(deadline - GetTickCount()) > 0
+           && SUCCEEDED(IAudioClock_GetPosition(p->clock, &pos, NULL)) && pos * rate < p->written * freq)
+        Sleep(2);
+}
+
 static BOOL play(struct player *p, struct source *src, const struct options *opts)
 {
     double period_ms = opts->period_ms ? opts->period_ms : p->period / 10000.0;
@@ -685,6 +697,9 @@ static BOOL play(struct player *p, struct source *src, const struct options *opt
     if (FAILED(hr)) failed("IAudioClient::GetCurrentPadding", hr);
     else if (padding && !interrupted) error("%u frames were still to play %lu ms after the end\n", padding,
                                             MulDiv(p->buffer, 1000, src->fmt.Format.nSamplesPerSec) + 1000);
+    /* The engine has taken everything, but the device still holds its last periods: stopping (or
+     * exiting) now would cut them. Wait until the clock says they were heard, at most 500 ms. */
+    if (SUCCEEDED(hr) && !padding) wait_until_heard(p, src->fmt.Format.nSamplesPerSec, GetTickCount() + 500);
     return SUCCEEDED(hr) && (!padding || interrupted);
 }
 
