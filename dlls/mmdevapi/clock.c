@@ -28,7 +28,7 @@ static UINT64 qpc_frequency(void)
     return frequency.QuadPart;
 }
 
-UINT64 clock_qpc_to_100ns(UINT64 qpc)
+static UINT64 clock_qpc_to_100ns(UINT64 qpc)
 {
     UINT64 frequency = qpc_frequency();
 

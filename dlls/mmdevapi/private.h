@@ -109,7 +109,6 @@ HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_fr
 HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out);
 void audio_client_addref(struct audio_client *client);
 ULONG audio_client_release(struct audio_client *client);
-UINT64 clock_qpc_to_100ns(UINT64 qpc);
 
 /* render.c, clock.c, volume.c: the service interfaces' tables */
 extern const IAudioRenderClientVtbl render_client_vtbl;
