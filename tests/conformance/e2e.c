@@ -16,10 +16,16 @@
  *   (d) 44.1 kHz int16 stereo with AUTOCONVERTPCM: the right frequencies, an SNR of at least
  *       MMDEVAPI_TEST_MIN_SNR_DB (default 60)
  *   (e) 10 s counting frames: each frame once, in order, no gap
+ *   (f) an event-driven client as Microsoft's samples write it (its two-period buffer filled
+ *       before Start, then buffer - padding on each event), 10 runs: counting frames arrive from
+ *       the first on without a gap, padding is never 0 at an event, events come a period apart
+ *   (g) on a device without a clock (the harness's alsa-null: alsa-lib's null PCM), the same
+ *       client is served in real time: frames taken per second of wall time within 1 % of the
+ *       rate, events a period apart
  *
  * "e2e --selftest" plays the same signals and checks only the calls, for a system without the
  * harness's recorder (e.g. stock Wine). With MMDEVAPI_TEST_BACKEND=none, or unset without
- * --selftest, there is nothing to record and the program skips.
+ * --selftest, there is nothing to record and the program skips; with alsa-null only (g) runs.
  */
 
 #define COBJMACROS
@@ -591,44 +597,235 @@ static void test_resampled(void)
     free(rec);
 }
 
+/* Whether the counting signal e->signal arrived whole: each frame once, in order, without a gap. */
+static void check_counting(const struct expect *e)
+{
+    const float *sig = e->signal, *got;
+    UINT32 n, at, i, gap;
+    double index;
+    float *rec;
+
+    if (!(rec = await(e, &n, &at))) return;
+    got = rec + at * 2;
+    for (i = 0; i < e->length; i++)
+        if (got[i * 2] != sig[i * 2] || got[i * 2 + 1] != sig[i * 2 + 1]) break;
+    if (i < e->length)
+    {
+        /* What came instead: silence (a gap), or which frame (a repeat, a skip)? */
+        for (gap = 0; at + i + gap < n && !got[(i + gap) * 2] && !got[(i + gap) * 2 + 1]; gap++);
+        index = at + i + gap < n ? got[(i + gap) * 2] * 1048576.0 - 1 : -1;
+        if (gap)
+            ok(0, "%s: frame %u of %u is silence, expected (%.9g, %.9g): a gap of %u frames, then frame "
+               "%.0f\n", e->name, i, e->length, sig[i * 2], sig[i * 2 + 1], gap, index);
+        else
+            ok(0, "%s: frame %u of %u is (%.9g, %.9g), expected (%.9g, %.9g): frame %.0f's value\n", e->name,
+               i, e->length, got[i * 2], got[i * 2 + 1], sig[i * 2], sig[i * 2 + 1], index);
+    }
+    else ok(1, "%s\n", e->name);
+    free(rec);
+}
+
 /* (e) 10 s of frames that each say their index: every one arrives once, in order, without a gap. */
 static void test_continuity(void)
 {
     const UINT32 count = RECORDING_RATE * 10;
     struct expect e = {.name = "10 s of counting frames"};
-    float *sig, *rec, *got;
-    UINT32 n, at, i, gap;
-    double index;
+    float *sig;
+    UINT32 i;
 
     if (!(sig = malloc(count * 2 * sizeof(float)))) return;
     for (i = 0; i < count; i++) counting_frame(i, sig + i * 2);
-    if (!play_float(sig, count, 1.0f) || selftest)
+    if (play_float(sig, count, 1.0f) && !selftest)
+    {
+        e.signal = sig;
+        e.length = e.frames = count;
+        check_counting(&e);
+    }
+    free(sig);
+}
+
+/* What an event-driven client saw while it had frames to write. */
+struct event_client
+{
+    UINT32 period, size;    /* frames */
+    UINT32 events;
+    UINT32 empty;           /* events at which its buffer was empty */
+    double *deviations;     /* each event's distance from a period after the one before, ms */
+    UINT32 deviation_count, deviation_max;
+    double rate;            /* frames the stream took per second of wall time, from 0.5 s on */
+};
+
+static double qpc_seconds(void)
+{
+    LARGE_INTEGER counter, frequency;
+
+    QueryPerformanceCounter(&counter);
+    QueryPerformanceFrequency(&frequency);
+    return (double)counter.QuadPart / frequency.QuadPart;
+}
+
+/* Plays frames (the mix format) as Microsoft's samples do: an event-driven stream of a 20 ms
+ * buffer, filled whole before Start, then on each event buffer - padding. Then waits until it
+ * played out. */
+static BOOL play_event_driven(const float *frames, UINT32 count, struct event_client *c)
+{
+    double start = 0, now, last = 0, mark_time = 0, period_seconds;
+    UINT32 written = 0, padding = 0, n;
+    UINT64 mark_taken = 0;
+    REFERENCE_TIME def, min_period;
+    IAudioRenderClient *rc = NULL;
+    IAudioClient *ac = NULL;
+    HANDLE event = NULL;
+    BOOL good = FALSE;
+    BYTE *buf;
+    HRESULT hr;
+
+    hr = IMMDevice_Activate(dev, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&ac);
+    ok(hr == S_OK, "Activate(IAudioClient): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) return FALSE;
+    hr = IAudioClient_Initialize(ac, AUDCLNT_SHAREMODE_SHARED, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 200000, 0,
+                                 &mix.Format, NULL);
+    ok(hr == S_OK, "Initialize(event callback, 20 ms): got %08lx, expected S_OK\n", hr);
+    if (hr == S_OK) hr = IAudioClient_GetDevicePeriod(ac, &def, &min_period);
+    if (hr == S_OK) hr = IAudioClient_GetBufferSize(ac, &c->size);
+    if (hr == S_OK) hr = IAudioClient_GetService(ac, &IID_IAudioRenderClient, (void **)&rc);
+    if (hr == S_OK && !(event = CreateEventW(NULL, FALSE, FALSE, NULL))) hr = E_FAIL;
+    if (hr == S_OK) hr = IAudioClient_SetEventHandle(ac, event);
+    ok(hr == S_OK, "GetDevicePeriod, GetBufferSize, GetService, SetEventHandle: got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) goto done;
+    c->period = (UINT32)(def * mix.Format.nSamplesPerSec / 10000000);
+    period_seconds = def / 1e7;
+
+    for (;;)
+    {
+        if ((n = min(c->size - padding, count - written)))
+        {
+            hr = IAudioRenderClient_GetBuffer(rc, n, &buf);
+            if (hr == S_OK)
+            {
+                memcpy(buf, frames + (size_t)written * RECORDING_CHANNELS, (size_t)n * mix.Format.nBlockAlign);
+                hr = IAudioRenderClient_ReleaseBuffer(rc, n, 0);
+            }
+            if (!ok(hr == S_OK, "writing %u frames at frame %u: got %08lx, expected S_OK\n", n, written, hr)) break;
+            written += n;
+        }
+        if (!start)
+        {
+            hr = IAudioClient_Start(ac);
+            if (!ok(hr == S_OK, "Start: got %08lx, expected S_OK\n", hr)) break;
+            last = start = qpc_seconds();
+        }
+        if (WaitForSingleObject(event, 1000))
+        {
+            ok(0, "no event within 1 s, %u of %u frames written\n", written, count);
+            break;
+        }
+        now = qpc_seconds();
+        hr = IAudioClient_GetCurrentPadding(ac, &padding);
+        if (!ok(hr == S_OK, "GetCurrentPadding: got %08lx, expected S_OK\n", hr)) break;
+        if (written == count)
+        {
+            if (padding) continue;
+            good = TRUE;
+            break;
+        }
+        c->events++;
+        if (!padding) c->empty++;
+        if (c->deviation_count < c->deviation_max)
+            c->deviations[c->deviation_count++] = fabs(now - last - period_seconds) * 1000;
+        last = now;
+        if (!mark_time && now - start >= 0.5)
+        {
+            mark_time = now;
+            mark_taken = written - padding;
+        }
+        else if (mark_time) c->rate = (written - padding - mark_taken) / (now - mark_time);
+    }
+    hr = IAudioClient_Stop(ac);
+    ok(hr == S_OK, "Stop: got %08lx, expected S_OK\n", hr);
+done:
+    if (event) CloseHandle(event);
+    if (rc) IAudioRenderClient_Release(rc);
+    IAudioClient_Release(ac);
+    return good;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Checks what the client saw: never an empty buffer, events within 1 ms of the period (p99). */
+static void check_event_client(const char *name, struct event_client *c)
+{
+    double p99, worst;
+
+    if (!c->deviation_count) return;
+    qsort(c->deviations, c->deviation_count, sizeof(double), compare_doubles);
+    p99 = c->deviations[c->deviation_count * 99 / 100];
+    worst = c->deviations[c->deviation_count - 1];
+    trace("%s: buffer %u frames, period %u; %u events, %u with the buffer empty; distance from the period: "
+          "p99 %.2f ms, largest %.2f ms\n", name, c->size, c->period, c->events, c->empty, p99, worst);
+    ok(!c->empty, "%s: the buffer was empty at %u of %u events, expected never\n", name, c->empty, c->events);
+    ok(p99 <= 1.0, "%s: events come %.2f ms (p99) off the period, expected within 1 ms\n", name, p99);
+}
+
+/* (f) The client of Microsoft's samples loses nothing, from its first frame on, however the device
+ * asks for data (a PulseAudio sink wants its whole cushion at start; alsa-lib's pulse plugin two
+ * periods at a time). */
+static void test_event_refill(void)
+{
+    const UINT32 runs = 10, count = RECORDING_RATE;
+    struct event_client c = {.deviation_max = runs * 200};
+    struct expect e = {.length = count, .frames = count};
+    char name[64];
+    float *sig;
+    UINT32 run, i;
+
+    if (!(sig = malloc(count * 2 * sizeof(float))) || !(c.deviations = malloc(c.deviation_max * sizeof(double))))
     {
         free(sig);
         return;
     }
-    e.signal = sig;
-    e.length = e.frames = count;
-    if ((rec = await(&e, &n, &at)))
+    for (run = 0; run < runs; run++)
     {
-        got = rec + at * 2;
-        for (i = 0; i < count; i++)
-            if (got[i * 2] != sig[i * 2] || got[i * 2 + 1] != sig[i * 2 + 1]) break;
-        if (i < count)
-        {
-            /* What came instead: silence (a gap), or which frame (a repeat, a skip)? */
-            for (gap = 0; at + i + gap < n && !got[(i + gap) * 2] && !got[(i + gap) * 2 + 1]; gap++);
-            index = at + i + gap < n ? got[(i + gap) * 2] * 1048576.0 - 1 : -1;
-            if (gap)
-                ok(0, "%s: frame %u of %u is silence, expected (%.9g, %.9g): a gap of %u frames, then frame "
-                   "%.0f\n", e.name, i, count, sig[i * 2], sig[i * 2 + 1], gap, index);
-            else
-                ok(0, "%s: frame %u of %u is (%.9g, %.9g), expected (%.9g, %.9g): frame %.0f's value\n", e.name,
-                   i, count, got[i * 2], got[i * 2 + 1], sig[i * 2], sig[i * 2 + 1], index);
-        }
-        else ok(1, "%s\n", e.name);
-        free(rec);
+        /* Each run's frames are its own, so that a late recording of the last run is not taken
+         * for this one. */
+        for (i = 0; i < count; i++) counting_frame(run * count + i, sig + i * 2);
+        rec_begin();
+        if (!play_event_driven(sig, count, &c) || selftest) continue;
+        sprintf(name, "event-driven client, run %u of %u", run + 1, runs);
+        e.name = name;
+        e.signal = sig;
+        check_counting(&e);
     }
+    check_event_client("event-driven client", &c);
+    free(c.deviations);
+    free(sig);
+}
+
+/* (g) A device without a clock takes frames as fast as they come; the engine serves its clients
+ * in real time all the same. */
+static void test_paced(void)
+{
+    const UINT32 count = RECORDING_RATE * 3;
+    struct event_client c = {.deviation_max = 400};
+    float *sig;
+
+    if (!(sig = calloc(count * 2, sizeof(float))) || !(c.deviations = malloc(c.deviation_max * sizeof(double))))
+    {
+        free(sig);
+        return;
+    }
+    if (play_event_driven(sig, count, &c))
+    {
+        check_event_client("device without a clock", &c);
+        ok(fabs(c.rate / mix.Format.nSamplesPerSec - 1) <= 0.01, "device without a clock: the stream was taken at "
+           "%.0f frames a second, expected %lu within 1 %%\n", c.rate, mix.Format.nSamplesPerSec);
+    }
+    free(c.deviations);
     free(sig);
 }
 
@@ -677,7 +874,7 @@ int main(int argc, char **argv)
              env.backend == TEST_BACKEND_NONE ? "no backend" : "MMDEVAPI_TEST_BACKEND unset");
         return test_summary();
     }
-    if (!selftest && !ok(recording_find(&env, recording, ARRAY_SIZE(recording)), "where the harness records is not set (MMDEVAPI_TEST_ALSA_FILE, "
+    if (!selftest && env.backend != TEST_BACKEND_ALSA_NULL && !ok(recording_find(&env, recording, ARRAY_SIZE(recording)), "where the harness records is not set (MMDEVAPI_TEST_ALSA_FILE, "
                          "MMDEVAPI_TEST_PULSE_RECORDING, MMDEVAPI_TEST_DIR)\n"))
         return test_summary();
     if (selftest) trace("self test: playing without comparing\n");
@@ -693,13 +890,15 @@ int main(int argc, char **argv)
         hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, eRender, eConsole, &dev);
         ok(hr == S_OK, "GetDefaultAudioEndpoint(render): got %08lx, expected S_OK\n", hr);
     }
-    if (hr == S_OK && get_mix_format())
+    if (hr == S_OK && get_mix_format() && env.backend == TEST_BACKEND_ALSA_NULL) test_paced();
+    else if (hr == S_OK && mix.Format.nSamplesPerSec)
     {
         test_bit_exact();
         test_mix();
         test_volume();
         test_resampled();
         test_continuity();
+        test_event_refill();
     }
     if (dev) IMMDevice_Release(dev);
     if (mme) IMMDeviceEnumerator_Release(mme);

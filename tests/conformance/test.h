@@ -179,13 +179,14 @@ enum test_backend
     TEST_BACKEND_NONE,      /* no backend reachable: no endpoint at all */
     TEST_BACKEND_PULSE,
     TEST_BACKEND_ALSA,
+    TEST_BACKEND_ALSA_NULL, /* ALSA's default is alsa-lib's null PCM: a device without a clock */
 };
 
 /* What the harness promises about the endpoints, from MMDEVAPI_TEST_*. */
 struct test_env
 {
     enum test_backend backend;
-    WCHAR backend_name[16];             /* "pulse", "alsa", "none" or "" */
+    WCHAR backend_name[16];             /* "pulse", "alsa", "alsa-null", "none" or "" */
     WCHAR render_name[256];             /* PKEY_DeviceInterface_FriendlyName of the endpoints */
     WCHAR capture_name[256];
     struct test_format render_format;   /* the backend's own format of each endpoint */
@@ -205,6 +206,7 @@ static inline BOOL test_read_env(struct test_env *env)
     if (!wcscmp(env->backend_name, L"none")) env->backend = TEST_BACKEND_NONE;
     else if (!wcscmp(env->backend_name, L"pulse")) env->backend = TEST_BACKEND_PULSE;
     else if (!wcscmp(env->backend_name, L"alsa")) env->backend = TEST_BACKEND_ALSA;
+    else if (!wcscmp(env->backend_name, L"alsa-null")) env->backend = TEST_BACKEND_ALSA_NULL;
     else
     {
         ok(0, "unknown MMDEVAPI_TEST_BACKEND %s\n", dbgstr_w(env->backend_name));
