@@ -5,6 +5,7 @@ WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
 #define E_NOTFOUND HRESULT_FROM_WIN32(ERROR_NOT_FOUND)
 
+/* One enumerator a process, as on Windows: CoCreateInstance hands out the same object each time. */
 struct enumerator
 {
     IMMDeviceEnumerator IMMDeviceEnumerator_iface;
@@ -162,7 +163,6 @@ static ULONG WINAPI enumerator_Release(IMMDeviceEnumerator *iface)
     ULONG ref = InterlockedDecrement(&enumerator->ref);
 
     TRACE("(%p) ref %lu\n", enumerator, ref);
-    if (!ref) free(enumerator);
     return ref;
 }
 
@@ -273,16 +273,14 @@ static const IMMDeviceEnumeratorVtbl enumerator_vtbl =
     enumerator_UnregisterEndpointNotificationCallback,
 };
 
+/* The module holds a reference of its own, so that a program holding the enumerator counts 2 as on
+ * Windows; the object lives as long as the process. */
+static struct enumerator enumerator = { { &enumerator_vtbl }, 1 };
+
 HRESULT enumerator_create(REFIID riid, void **out)
 {
-    struct enumerator *enumerator;
     HRESULT hr;
 
     if (FAILED(hr = devices_init())) return hr;
-    if (!(enumerator = malloc(sizeof(*enumerator)))) return E_OUTOFMEMORY;
-    enumerator->IMMDeviceEnumerator_iface.lpVtbl = &enumerator_vtbl;
-    enumerator->ref = 1;
-    hr = IMMDeviceEnumerator_QueryInterface(&enumerator->IMMDeviceEnumerator_iface, riid, out);
-    IMMDeviceEnumerator_Release(&enumerator->IMMDeviceEnumerator_iface);
-    return hr;
+    return IMMDeviceEnumerator_QueryInterface(&enumerator.IMMDeviceEnumerator_iface, riid, out);
 }

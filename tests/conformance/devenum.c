@@ -191,6 +191,54 @@ static void test_create_instance(void)
     CloseHandle(thread);
 }
 
+/* Windows keeps one enumerator a process and a reference to it of its own: a program holding one
+ * reference sees AddRef return 3 (Wine's tests check it against Windows), and a collection holds
+ * none on it. */
+static void test_single_enumerator(void)
+{
+    IMMDeviceEnumerator *mme, *again;
+    IMMDeviceCollection *coll;
+    ULONG ref;
+    HRESULT hr;
+
+    if (!(mme = create_enumerator())) return;
+    ref = IMMDeviceEnumerator_AddRef(mme);
+    ok(ref == 3, "AddRef of the enumerator: got %lu, expected 3\n", ref);
+    ref = IMMDeviceEnumerator_Release(mme);
+    ok(ref == 2, "Release of the enumerator: got %lu, expected 2\n", ref);
+
+    if ((again = create_enumerator()))
+    {
+        ok(again == mme, "a second CoCreateInstance gave %p, the first %p: expected the same object\n", again,
+           mme);
+        ref = IMMDeviceEnumerator_Release(again);
+        ok(ref == 2, "Release of the second: got %lu, expected 2\n", ref);
+    }
+
+    hr = IMMDeviceEnumerator_EnumAudioEndpoints(mme, eAll, DEVICE_STATEMASK_ALL, &coll);
+    ok(hr == S_OK, "EnumAudioEndpoints: got %08lx, expected S_OK\n", hr);
+    IMMDeviceEnumerator_AddRef(mme);
+    ref = IMMDeviceEnumerator_Release(mme);
+    ok(ref == 2, "with a collection out, the enumerator counts %lu, expected 2\n", ref);
+    if (hr == S_OK) IMMDeviceCollection_Release(coll);
+    IMMDeviceEnumerator_Release(mme);
+}
+
+/* Programs look ActivateAudioInterfaceAsync up by its ordinal, 17 on Windows, and call what they get. */
+static void test_exports(void)
+{
+    HMODULE module = LoadLibraryA("mmdevapi.dll");
+    FARPROC by_name, by_ordinal;
+
+    if (!ok(module != NULL, "LoadLibrary(mmdevapi.dll) failed: %lu\n", GetLastError())) return;
+    by_name = GetProcAddress(module, "ActivateAudioInterfaceAsync");
+    by_ordinal = GetProcAddress(module, MAKEINTRESOURCEA(17));
+    ok(by_name != NULL, "no export ActivateAudioInterfaceAsync\n");
+    ok(by_ordinal == by_name, "ordinal 17 is %p, ActivateAudioInterfaceAsync %p: expected the same\n",
+       by_ordinal, by_name);
+    FreeLibrary(module);
+}
+
 /* ---- EnumAudioEndpoints and IMMDeviceCollection ---------------------------------------------- */
 
 static EDataFlow get_flow(IMMDevice *dev)
@@ -1195,6 +1243,8 @@ int main(int argc, char **argv)
     hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
     ok(hr == S_OK, "CoInitializeEx(MTA): got %08lx\n", hr);
 
+    test_single_enumerator();
+    test_exports();
     test_create_instance();
     if ((mme = create_enumerator()))
     {
