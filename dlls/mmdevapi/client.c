@@ -93,6 +93,16 @@ static HRESULT check_shared_format(const struct mmdevice *device, const WAVEFORM
     return S_OK;
 }
 
+/* Until exclusive mode exists, the endpoint answers as a Windows endpoint on which policy forbids it
+ * (the "Allow applications to take exclusive control" box unticked): IsFormatSupported and Initialize
+ * both say AUDCLNT_E_EXCLUSIVE_MODE_NOT_ALLOWED for a format they understand, so that a program that
+ * asks first learns what Initialize would say, and falls back to shared mode. */
+static HRESULT exclusive_mode_answer(void)
+{
+    FIXME("exclusive mode is not implemented yet\n");
+    return AUDCLNT_E_EXCLUSIVE_MODE_NOT_ALLOWED;
+}
+
 static UINT32 frames_of_duration(REFERENCE_TIME duration, UINT32 rate)
 {
     return (UINT32)(((UINT64)duration * rate + REFTIMES_PER_SEC - 1) / REFTIMES_PER_SEC);
@@ -216,10 +226,7 @@ static HRESULT WINAPI client_Initialize(IAudioClient3 *iface, AUDCLNT_SHAREMODE 
     AcquireSRWLockExclusive(&client->lock);
     if (is_initialized(client)) hr = AUDCLNT_E_ALREADY_INITIALIZED;
     else if (mode == AUDCLNT_SHAREMODE_EXCLUSIVE)
-    {
-        FIXME("exclusive mode is not implemented yet\n");
-        hr = AUDCLNT_E_EXCLUSIVE_MODE_NOT_ALLOWED;
-    }
+        hr = parse_format(wfx, &pcm) ? exclusive_mode_answer() : AUDCLNT_E_UNSUPPORTED_FORMAT;
     else if (flags & AUDCLNT_STREAMFLAGS_LOOPBACK)
     {
         FIXME("loopback capture is not implemented yet\n");
@@ -278,7 +285,7 @@ static HRESULT WINAPI client_IsFormatSupported(IAudioClient3 *iface, AUDCLNT_SHA
     if (closest) *closest = NULL;
     if (mode != AUDCLNT_SHAREMODE_SHARED && mode != AUDCLNT_SHAREMODE_EXCLUSIVE) return E_INVALIDARG;
     if (!parse_format(wfx, &pcm)) return AUDCLNT_E_UNSUPPORTED_FORMAT;
-    if (mode == AUDCLNT_SHAREMODE_EXCLUSIVE) return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    if (mode == AUDCLNT_SHAREMODE_EXCLUSIVE) return exclusive_mode_answer();
     if (pcm.rate == client->device->format.rate && pcm.channels == client->device->format.channels) return S_OK;
     /* The engine could convert it, but only when asked to: offer the mix format instead. */
     if (!(mix = CoTaskMemAlloc(sizeof(*mix)))) return E_OUTOFMEMORY;

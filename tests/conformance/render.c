@@ -546,6 +546,63 @@ static void test_initialize(void)
        "(%u)\n", frames, period_frames);
 }
 
+/* What IsFormatSupported says of a format in exclusive mode, Initialize does: Windows where policy
+ * forbids exclusive mode answers AUDCLNT_E_EXCLUSIVE_MODE_NOT_ALLOWED from both (Initialize may say
+ * AUDCLNT_E_ENDPOINT_CREATE_FAILED instead); a format it cannot take, AUDCLNT_E_UNSUPPORTED_FORMAT
+ * from the first and that or AUDCLNT_E_ENDPOINT_CREATE_FAILED from the second. */
+static void check_exclusive(const WAVEFORMATEX *fmt, const char *name)
+{
+    HRESULT supported, hr;
+    WAVEFORMATEX *closest;
+    IAudioClient *ac;
+
+    if (!(ac = activate_client())) return;
+    closest = (WAVEFORMATEX *)0xdeadbeef;
+    supported = IAudioClient_IsFormatSupported(ac, AUDCLNT_SHAREMODE_EXCLUSIVE, fmt, &closest);
+    ok(!closest, "IsFormatSupported(exclusive, %s) suggested %p\n", name, closest);
+    hr = IAudioClient_IsFormatSupported(ac, AUDCLNT_SHAREMODE_EXCLUSIVE, fmt, NULL);
+    ok(hr == supported, "IsFormatSupported(exclusive, %s, NULL): got %08lx, with a pointer %08lx\n", name, hr,
+       supported);
+    hr = IAudioClient_Initialize(ac, AUDCLNT_SHAREMODE_EXCLUSIVE, 0, 200000, 200000, fmt, NULL);
+    if (supported == S_OK)
+        ok(hr == S_OK, "Initialize(exclusive, %s): got %08lx, IsFormatSupported said S_OK\n", name, hr);
+    else if (supported == AUDCLNT_E_EXCLUSIVE_MODE_NOT_ALLOWED)
+        ok(hr == supported || hr == AUDCLNT_E_ENDPOINT_CREATE_FAILED, "Initialize(exclusive, %s): got %08lx, "
+           "IsFormatSupported said AUDCLNT_E_EXCLUSIVE_MODE_NOT_ALLOWED\n", name, hr);
+    else
+        ok(supported == AUDCLNT_E_UNSUPPORTED_FORMAT
+           && (hr == AUDCLNT_E_UNSUPPORTED_FORMAT || hr == AUDCLNT_E_ENDPOINT_CREATE_FAILED),
+           "exclusive %s: IsFormatSupported %08lx, Initialize %08lx\n", name, supported, hr);
+    /* Our module has no exclusive mode yet: it answers as Windows does where policy forbids it. */
+    if (env.backend != TEST_BACKEND_UNSET)
+        ok(supported == AUDCLNT_E_EXCLUSIVE_MODE_NOT_ALLOWED && hr == AUDCLNT_E_EXCLUSIVE_MODE_NOT_ALLOWED,
+           "exclusive %s: IsFormatSupported %08lx, Initialize %08lx, expected "
+           "AUDCLNT_E_EXCLUSIVE_MODE_NOT_ALLOWED from both\n", name, supported, hr);
+    IAudioClient_Release(ac);
+}
+
+static void test_exclusive(void)
+{
+    WAVEFORMATEX fmt;
+    IAudioClient *ac;
+    HRESULT hr;
+
+    check_exclusive(&mix.Format, "the mix format");
+    init_pcm(&fmt, WAVE_FORMAT_PCM, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels);
+    check_exclusive(&fmt, "PCM 16-bit at the mix rate");
+    init_pcm(&fmt, WAVE_FORMAT_PCM, 44100, 16, 2);
+    check_exclusive(&fmt, "PCM 16-bit 44100 Hz stereo");
+
+    /* A format no engine can play is refused as such before the policy is asked (ours: Windows'
+     * answer to this with exclusive mode forbidden has not been seen). */
+    if (env.backend == TEST_BACKEND_UNSET || !(ac = activate_client())) return;
+    init_pcm(&fmt, 0xbad, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels);
+    hr = IAudioClient_IsFormatSupported(ac, AUDCLNT_SHAREMODE_EXCLUSIVE, &fmt, NULL);
+    ok(hr == AUDCLNT_E_UNSUPPORTED_FORMAT, "IsFormatSupported(exclusive, tag 0xbad): got %08lx, expected "
+       "AUDCLNT_E_UNSUPPORTED_FORMAT\n", hr);
+    IAudioClient_Release(ac);
+}
+
 static void test_event_handle(void)
 {
     IAudioClient *ac;
@@ -1670,6 +1727,7 @@ int main(void)
         test_is_format_supported();
         test_uninitialized();
         test_initialize();
+        test_exclusive();
         test_event_handle();
         test_services();
         test_start_stop();
