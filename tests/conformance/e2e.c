@@ -670,7 +670,7 @@ static double qpc_seconds(void)
 static BOOL play_event_driven(const float *frames, UINT32 count, struct event_client *c)
 {
     double start = 0, now, last = 0, mark_time = 0, period_seconds;
-    UINT32 written = 0, padding = 0, n;
+    UINT32 written = 0, padding = 0, events = 0, n;
     UINT64 mark_taken = 0;
     REFERENCE_TIME def, min_period;
     IAudioRenderClient *rc = NULL;
@@ -713,7 +713,7 @@ static BOOL play_event_driven(const float *frames, UINT32 count, struct event_cl
         {
             hr = IAudioClient_Start(ac);
             if (!ok(hr == S_OK, "Start: got %08lx, expected S_OK\n", hr)) break;
-            last = start = qpc_seconds();
+            start = qpc_seconds();
         }
         if (WaitForSingleObject(event, 1000))
         {
@@ -729,10 +729,13 @@ static BOOL play_event_driven(const float *frames, UINT32 count, struct event_cl
             good = TRUE;
             break;
         }
-        c->events++;
-        if (!padding) c->empty++;
-        if (c->deviation_count < c->deviation_max)
+        /* The first event comes when the engine first takes frames, the second once the device has
+         * played a period (its start takes what it takes, as the engine's period on Windows has its
+         * own phase): the period shows from there on. */
+        if (events++ > 1 && c->deviation_count < c->deviation_max)
             c->deviations[c->deviation_count++] = fabs(now - last - period_seconds) * 1000;
+        if (!padding) c->empty++;
+        c->events++;
         last = now;
         if (!mark_time && now - start >= 0.5)
         {
@@ -767,7 +770,8 @@ static void check_event_client(const char *name, struct event_client *c)
     p99 = c->deviations[c->deviation_count * 99 / 100];
     worst = c->deviations[c->deviation_count - 1];
     trace("%s: buffer %u frames, period %u; %u events, %u with the buffer empty; distance from the period: "
-          "p99 %.2f ms, largest %.2f ms\n", name, c->size, c->period, c->events, c->empty, p99, worst);
+          "median %.2f ms, p90 %.2f ms, p99 %.2f ms, largest %.2f ms\n", name, c->size, c->period, c->events, c->empty,
+          c->deviations[c->deviation_count / 2], c->deviations[c->deviation_count * 9 / 10], p99, worst);
     ok(!c->empty, "%s: the buffer was empty at %u of %u events, expected never\n", name, c->empty, c->events);
     ok(p99 <= 1.0, "%s: events come %.2f ms (p99) off the period, expected within 1 ms\n", name, p99);
 }

@@ -84,6 +84,7 @@ static BOOL decode_frame(const float *frame, UINT64 *serial)
 struct player
 {
     struct backend_stream *stream;
+    UINT32 lead;            /* what the backend wants queued ahead of the play head */
     UINT64 serial;          /* the next frame's number */
     BOOL silent;
     UINT64 written;         /* frames written since the last stop */
@@ -112,28 +113,44 @@ static HRESULT player_write_period(struct player *player)
     return S_OK;
 }
 
-/* What the engine does before stream_start: its first period. */
+/* What the engine does to start: the lead as silence, then its first period. */
 static HRESULT player_start(struct player *player)
 {
-    HRESULT hr = player_write_period(player);
-    return FAILED(hr) ? hr : ops->stream_start(player->stream);
+    BOOL silent = player->silent;
+    UINT32 i;
+    HRESULT hr;
+
+    if (FAILED(hr = ops->stream_start(player->stream))) return hr;
+    player->silent = TRUE;
+    for (i = 0; i < player->lead / PERIOD && SUCCEEDED(hr); i++) hr = player_write_period(player);
+    player->silent = silent;
+    return FAILED(hr) ? hr : player_write_period(player);
 }
 
-/* One turn of the engine's loop: wait, then write every period the backend wants. */
+/* One turn of the engine's loop: wait until the device has played down to the lead (or
+ * timeout_ms), then write every period due that the device has room for. */
 static HRESULT player_step(struct player *player, int wake_fd, int timeout_ms, UINT32 *periods)
 {
-    UINT32 writable = 0;
+    INT64 timeout = timeout_ms * 1000000ll;
+    UINT32 room;
+    UINT64 delay;
     HRESULT hr;
 
     *periods = 0;
-    if (FAILED(hr = ops->stream_wait(player->stream, wake_fd, timeout_ms, &writable))) return hr;
-    while (writable >= PERIOD)
+    if (FAILED(hr = ops->stream_delay(player->stream, &delay, &room))) return hr;
+    if (delay > player->lead && (INT64)((delay - player->lead) * 1000000000ull / RATE) < timeout)
+        timeout = (delay - player->lead) * 1000000000ull / RATE;
+    else if (delay <= player->lead && room < PERIOD && timeout > 1000000)
+        timeout = 1000000;
+    if ((delay > player->lead || room < PERIOD) && FAILED(hr = ops->stream_wait(player->stream, wake_fd, timeout)))
+        return hr;
+    for (;;)
     {
+        if (FAILED(hr = ops->stream_delay(player->stream, &delay, &room))) return hr;
+        if (delay > player->lead || room < PERIOD) return S_OK;
         if (FAILED(hr = player_write_period(player))) return hr;
-        writable -= PERIOD;
         (*periods)++;
     }
-    return S_OK;
 }
 
 /* Plays for ms milliseconds; the first failure ends it. */
@@ -153,10 +170,19 @@ static struct endpoint_format stream_format(UINT32 channels, UINT32 mask)
     return format;
 }
 
-static HRESULT open_stream(const char *key, UINT32 channels, UINT32 mask, struct backend_stream **stream)
+static HRESULT open_stream(const char *key, UINT32 channels, UINT32 mask, struct backend_stream **stream,
+                           UINT32 *lead)
 {
     struct endpoint_format format = stream_format(channels, mask);
-    return ops->stream_open(key, MMDEVAPI_RENDER, &format, PERIOD, stream);
+    HRESULT hr = ops->stream_open(key, MMDEVAPI_RENDER, &format, PERIOD, stream, lead);
+
+    /* The lead is whole periods, a period at least (a server's quantum, the wake-ups' slack). */
+    if (SUCCEEDED(hr))
+    {
+        CHECK(*lead >= PERIOD);
+        CHECK_EQ_UINT(*lead % PERIOD, 0);
+    }
+    return hr;
 }
 
 /* Starts a program with its standard streams redirected (NULL: /dev/null); its pid. */
@@ -299,7 +325,7 @@ static void test_content(void)
     HRESULT hr;
 
     if (!(path = start_recording())) return;
-    hr = open_stream(sink_key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &player.stream);
+    hr = open_stream(sink_key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &player.stream, &player.lead);
     CHECK_EQ_HEX(hr, S_OK);
     if (FAILED(hr)) return;
     CHECK_EQ_HEX(player_start(&player), S_OK);
@@ -380,7 +406,7 @@ static void test_timing(void)
     int timeout;
     HRESULT hr;
 
-    hr = open_stream(sink_key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &player.stream);
+    hr = open_stream(sink_key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &player.stream, &player.lead);
     CHECK_EQ_HEX(hr, S_OK);
     if (FAILED(hr)) return;
     /* For a failure's post-mortem: time (ms), written, delay, position (ms). */
@@ -403,7 +429,7 @@ static void test_timing(void)
         }
         if (now < next_sample) continue;
         next_sample = next_sample + 2000000 > now ? next_sample + 1000000 : now + 1000000;
-        if (FAILED(hr = ops->stream_delay(player.stream, &delay))) break;
+        if (FAILED(hr = ops->stream_delay(player.stream, &delay, NULL))) break;
         t1 = now_ns();
         if (delay > player.written) beyond++;
         position = player.written - delay;
@@ -426,7 +452,7 @@ static void test_timing(void)
     now = now_ns();
     while (SUCCEEDED(hr) && now_ns() < now + 1000000000ull)
         if (SUCCEEDED(hr = player_step(&player, -1, 100, &periods)) && periods)
-            hr = ops->stream_delay(player.stream, &delay);
+            hr = ops->stream_delay(player.stream, &delay, NULL);
     cpu = cpu_ns(RUSAGE_SELF) - cpu;
     CHECK_EQ_HEX(hr, S_OK);
     ops->stream_close(player.stream);
@@ -499,30 +525,28 @@ static void test_stop_start(void)
     struct run runs[MAX_RUNS];
     const char *path;
     unsigned int count;
-    UINT32 writable;
     size_t frames;
     float *data;
     int wake_fd;
     HRESULT hr;
 
     if (!(path = start_recording())) return;
-    hr = open_stream(sink_key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &player.stream);
+    hr = open_stream(sink_key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &player.stream, &player.lead);
     CHECK_EQ_HEX(hr, S_OK);
     if (FAILED(hr)) return;
     wake_fd = eventfd(0, EFD_NONBLOCK);
 
     /* A stream that never started waits for the engine only. */
     start = now_ns();
-    CHECK_EQ_HEX(ops->stream_wait(player.stream, wake_fd, 50, &writable), S_OK);
-    CHECK_EQ_UINT(writable, 0);
-    CHECK(now_ns() - start >= 45000000ull);
+    CHECK_EQ_HEX(ops->stream_wait(player.stream, wake_fd, 50000000), S_OK);
+    CHECK(now_ns() - start >= 49000000ull);
 
     CHECK_EQ_HEX(player_start(&player), S_OK);
     CHECK_EQ_HEX(player_run(&player, 500), S_OK);
     written_before = player.signal_written;
-    CHECK_EQ_HEX(ops->stream_delay(player.stream, &delay_before), S_OK);
+    CHECK_EQ_HEX(ops->stream_delay(player.stream, &delay_before, NULL), S_OK);
     CHECK_EQ_HEX(ops->stream_stop(player.stream), S_OK);
-    CHECK_EQ_HEX(ops->stream_delay(player.stream, &delay), S_OK);
+    CHECK_EQ_HEX(ops->stream_delay(player.stream, &delay, NULL), S_OK);
     CHECK_EQ_UINT(delay, 0);
 
     /* Idle: a stopped stream's wait costs no CPU until its timeout (alsa-lib's pulse plugin has a
@@ -530,19 +554,18 @@ static void test_stop_start(void)
     cpu = cpu_ns(RUSAGE_THREAD);
     process_cpu = cpu_ns(RUSAGE_SELF);
     start = now_ns();
-    CHECK_EQ_HEX(ops->stream_wait(player.stream, wake_fd, 500, &writable), S_OK);
+    CHECK_EQ_HEX(ops->stream_wait(player.stream, wake_fd, 500000000), S_OK);
     elapsed = now_ns() - start;
     cpu = cpu_ns(RUSAGE_THREAD) - cpu;
     process_cpu = cpu_ns(RUSAGE_SELF) - process_cpu;
     printf("stop: a stopped stream's 500 ms wait took %.3f ms, %.3f ms of CPU in its thread, %.3f ms in the "
            "process\n", elapsed / 1e6, cpu / 1e6, process_cpu / 1e6);
-    CHECK_EQ_UINT(writable, 0);
-    CHECK(elapsed >= 495000000ull && elapsed < 600000000ull);
+    CHECK(elapsed >= 499000000ull && elapsed < 600000000ull);
     CHECK(cpu < 1000000);
     /* ...and the engine's fd ends it at once. */
     if (write(wake_fd, &value, sizeof(value)) != sizeof(value)) UNIT_FAIL("eventfd write failed");
     start = now_ns();
-    CHECK_EQ_HEX(ops->stream_wait(player.stream, wake_fd, 500, &writable), S_OK);
+    CHECK_EQ_HEX(ops->stream_wait(player.stream, wake_fd, 500000000), S_OK);
     CHECK(now_ns() - start < 20000000ull);
     if (read(wake_fd, &value, sizeof(value)) != sizeof(value)) UNIT_FAIL("eventfd read failed");
     close(wake_fd);
@@ -552,7 +575,7 @@ static void test_stop_start(void)
     player.written = player.signal_written = 0;
     CHECK_EQ_HEX(player_start(&player), S_OK);
     CHECK_EQ_HEX(player_run(&player, 500), S_OK);
-    CHECK_EQ_HEX(ops->stream_delay(player.stream, &delay), S_OK);
+    CHECK_EQ_HEX(ops->stream_delay(player.stream, &delay, NULL), S_OK);
     CHECK(delay <= player.written);
     player.silent = TRUE;
     CHECK_EQ_HEX(player_run(&player, 200), S_OK);
@@ -588,51 +611,52 @@ static void test_arguments(void)
     struct endpoint_format format = stream_format(CHANNELS, KSAUDIO_SPEAKER_STEREO);
     struct backend_stream *stream = (struct backend_stream *)0xdeadbeef;
     static float frames[16 * PERIOD * CHANNELS];
+    UINT32 lead;
     UINT64 delay;
-    UINT32 writable;
 
-    CHECK_EQ_HEX(ops->stream_open(NULL, MMDEVAPI_RENDER, &format, PERIOD, &stream), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_open(NULL, MMDEVAPI_RENDER, &format, PERIOD, &stream, &lead), E_INVALIDARG);
     CHECK(stream == NULL);
-    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, NULL, PERIOD, &stream), E_INVALIDARG);
-    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, PERIOD, NULL), E_INVALIDARG);
-    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, 0, &stream), E_INVALIDARG);
-    CHECK_EQ_HEX(ops->stream_open(sink_key, 7, &format, PERIOD, &stream), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, NULL, PERIOD, &stream, &lead), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, PERIOD, NULL, &lead), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, PERIOD, &stream, NULL), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, 0, &stream, &lead), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_open(sink_key, 7, &format, PERIOD, &stream, &lead), E_INVALIDARG);
     format.channels = 0;
-    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, PERIOD, &stream), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, PERIOD, &stream, &lead), E_INVALIDARG);
     format = stream_format(CHANNELS, KSAUDIO_SPEAKER_STEREO);
     format.rate = 0;
-    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, PERIOD, &stream), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, PERIOD, &stream, &lead), E_INVALIDARG);
     format = stream_format(CHANNELS, KSAUDIO_SPEAKER_STEREO);
     format.bits = format.valid_bits = 16;
     format.is_float = FALSE;
-    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, PERIOD, &stream), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_open(sink_key, MMDEVAPI_RENDER, &format, PERIOD, &stream, &lead), E_INVALIDARG);
     CHECK(stream == NULL);
 
-    CHECK_EQ_HEX(open_stream("no_such_device", CHANNELS, KSAUDIO_SPEAKER_STEREO, &stream),
+    CHECK_EQ_HEX(open_stream("no_such_device", CHANNELS, KSAUDIO_SPEAKER_STEREO, &stream, &lead),
                  AUDCLNT_E_DEVICE_INVALIDATED);
     CHECK(stream == NULL);
 
-    if (FAILED(open_stream(sink_key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &stream)))
+    if (FAILED(open_stream(sink_key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &stream, &lead)))
     {
         UNIT_FAIL("cannot open %s", sink_key);
         return;
     }
-    CHECK_EQ_HEX(ops->stream_wait(stream, -1, 0, NULL), E_INVALIDARG);
-    CHECK_EQ_HEX(ops->stream_delay(stream, NULL), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_wait(NULL, -1, 0), E_INVALIDARG);
+    CHECK_EQ_HEX(ops->stream_delay(stream, NULL, NULL), E_INVALIDARG);
     CHECK_EQ_HEX(ops->stream_write(stream, NULL, PERIOD), E_INVALIDARG);
     CHECK_EQ_HEX(ops->stream_write(stream, NULL, 0), S_OK);
     /* Before any write the stream reports nothing heard, and more than fits is refused whole. */
-    CHECK_EQ_HEX(ops->stream_delay(stream, &delay), S_OK);
+    CHECK_EQ_HEX(ops->stream_delay(stream, &delay, NULL), S_OK);
     CHECK_EQ_UINT(delay, 0);
     CHECK_EQ_HEX(ops->stream_write(stream, frames, PERIOD), S_OK);
-    CHECK_EQ_HEX(ops->stream_delay(stream, &delay), S_OK);
+    CHECK_EQ_HEX(ops->stream_delay(stream, &delay, NULL), S_OK);
     CHECK_EQ_UINT(delay, PERIOD);
     CHECK_EQ_HEX(ops->stream_start(stream), S_OK);
-    CHECK_EQ_HEX(ops->stream_wait(stream, -1, 1000, &writable), S_OK);
-    CHECK(writable >= PERIOD);
-    printf("arguments: after one period and start, the stream asks for %u frames more\n", writable);
-    if (writable < ARRAY_SIZE(frames) / CHANNELS)
-        CHECK_EQ_HEX(ops->stream_write(stream, frames, writable + 1), AUDCLNT_E_BUFFER_TOO_LARGE);
+    /* The device holds its lead and two periods, whatever it asks for. */
+    printf("arguments: the stream's lead is %u frames\n", lead);
+    CHECK(lead + PERIOD <= ARRAY_SIZE(frames) / CHANNELS);
+    if (lead + PERIOD <= ARRAY_SIZE(frames) / CHANNELS)
+        CHECK_EQ_HEX(ops->stream_write(stream, frames, lead + PERIOD), S_OK);
     CHECK_EQ_HEX(ops->stream_stop(stream), S_OK);
     CHECK_EQ_HEX(ops->stream_stop(stream), S_OK);
     ops->stream_close(stream);
@@ -655,11 +679,12 @@ static void test_channel_maps(void)
     char path[600], pid_prop[64], *text;
     char *argv[] = { "pactl", "list", "sink-inputs", NULL };
     size_t i, size;
+    UINT32 lead;
     FILE *file;
     pid_t pid;
 
     for (i = 0; i < ARRAY_SIZE(layouts); i++)
-        CHECK_EQ_HEX(open_stream(sink_key, layouts[i].channels, layouts[i].mask, &streams[i]), S_OK);
+        CHECK_EQ_HEX(open_stream(sink_key, layouts[i].channels, layouts[i].mask, &streams[i], &lead), S_OK);
     snprintf(path, sizeof(path), "%s/sink-inputs.txt", test_dir);
     pid = spawn(NULL, path, NULL, argv);
     waitpid(pid, NULL, 0);
@@ -750,7 +775,7 @@ static void test_server_death(void)
         key = "doomed";
     }
 
-    hr = open_stream(key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &player.stream);
+    hr = open_stream(key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &player.stream, &player.lead);
     CHECK_EQ_HEX(hr, S_OK);
     if (SUCCEEDED(hr))
     {
@@ -762,20 +787,20 @@ static void test_server_death(void)
         /* The engine's loop, until the backend tells it the device is gone. */
         while (SUCCEEDED(hr) && now_ns() < killed + 2000000000ull)
             if (SUCCEEDED(hr = player_step(&player, -1, 100, &periods)))
-                hr = ops->stream_delay(player.stream, &delay);
+                hr = ops->stream_delay(player.stream, &delay, NULL);
         printf("death: %s %.3f ms after the server was killed\n",
                hr == AUDCLNT_E_DEVICE_INVALIDATED ? "AUDCLNT_E_DEVICE_INVALIDATED" : "no error",
                (now_ns() - killed) / 1e6);
         CHECK_EQ_HEX(hr, AUDCLNT_E_DEVICE_INVALIDATED);
         CHECK_EQ_HEX(ops->stream_write(player.stream, player.buffer, PERIOD), AUDCLNT_E_DEVICE_INVALIDATED);
-        CHECK_EQ_HEX(ops->stream_delay(player.stream, &delay), AUDCLNT_E_DEVICE_INVALIDATED);
-        CHECK_EQ_HEX(ops->stream_wait(player.stream, -1, 100, &periods), AUDCLNT_E_DEVICE_INVALIDATED);
+        CHECK_EQ_HEX(ops->stream_delay(player.stream, &delay, NULL), AUDCLNT_E_DEVICE_INVALIDATED);
+        CHECK_EQ_HEX(ops->stream_wait(player.stream, -1, 100000000), AUDCLNT_E_DEVICE_INVALIDATED);
         CHECK_EQ_HEX(ops->stream_stop(player.stream), AUDCLNT_E_DEVICE_INVALIDATED);
         CHECK_EQ_HEX(ops->stream_start(player.stream), AUDCLNT_E_DEVICE_INVALIDATED);
         ops->stream_close(player.stream);
         /* And with the server gone, opening fails at once. */
         deadline = now_ns();
-        CHECK_EQ_HEX(open_stream(key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &player.stream),
+        CHECK_EQ_HEX(open_stream(key, CHANNELS, KSAUDIO_SPEAKER_STEREO, &player.stream, &player.lead),
                      AUDCLNT_E_DEVICE_INVALIDATED);
         CHECK(now_ns() - deadline < 1000000000ull);
     }

@@ -1,5 +1,8 @@
-/* What ntdll.so gives mmdevapi.so inside Wine, for native test programs: debug output off. */
+/* What ntdll.so gives mmdevapi.so inside Wine, for native test programs: debug output off, or on
+ * stderr with MMDEVAPI_TEST_TRACE=1. */
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <ntstatus.h>
 #define WIN32_NO_STATUS
 #include <windef.h>
@@ -8,7 +11,7 @@
 
 unsigned char __cdecl __wine_dbg_get_channel_flags(struct __wine_debug_channel *channel)
 {
-    return 0;
+    return getenv("MMDEVAPI_TEST_TRACE") ? 0xff : 0;
 }
 
 const char * __cdecl __wine_dbg_strdup(const char *str)
@@ -18,13 +21,15 @@ const char * __cdecl __wine_dbg_strdup(const char *str)
 
 int __cdecl __wine_dbg_output(const char *str)
 {
-    return 0;
+    return fputs(str, stderr);
 }
 
 int __cdecl __wine_dbg_header(enum __wine_debug_class cls, struct __wine_debug_channel *channel,
                               const char *function)
 {
-    return -1;
+    static const char *const classes[] = { "fixme", "err", "warn", "trace" };
+
+    return fprintf(stderr, "%s:%s:%s ", (unsigned)cls < 4 ? classes[cls] : "?", channel->name, function);
 }
 
 /* The ntdll calls the engine makes, in their plain Linux form. */

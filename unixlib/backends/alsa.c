@@ -188,8 +188,9 @@ static UINT32 alsa_list_endpoints(enum mmdevapi_flow flow, struct endpoint_info 
     return count;
 }
 
-/* The engine keeps ALSA_FILL_PERIODS queued (two periods of slack for its wake-ups); the buffer
- * asked for is a period larger, so that a device rounding it down still holds the fill. */
+/* The engine keeps ALSA_FILL_PERIODS queued at most (two periods of slack for its wake-ups, its
+ * lead); the buffer asked for is a period larger, so that a device rounding it down still holds
+ * the fill. */
 #define ALSA_BUFFER_PERIODS 4
 #define ALSA_FILL_PERIODS 3
 
@@ -261,8 +262,6 @@ struct alsa_stream
     UINT64 written;                 /* frames written since the last stop */
     UINT64 heard;                   /* of those, the most that were reported heard */
     UINT64 underruns;
-    struct pollfd *fds;             /* the PCM's descriptors, then the engine's wake_fd */
-    unsigned int pcm_fds;
 };
 
 static struct alsa_stream *alsa_stream_from(struct backend_stream *stream)
@@ -309,7 +308,6 @@ static void alsa_stream_close(struct backend_stream *iface)
 
     if (!stream) return;
     if (stream->pcm) snd_pcm_close(stream->pcm);
-    free(stream->fds);
     free(stream);
 }
 
@@ -346,14 +344,13 @@ static int alsa_set_params(struct alsa_stream *stream, const struct endpoint_for
         stream->fill_frames -= stream->period_frames;
     if (stream->fill_frames > buffer) return -EINVAL;
 
-    /* We start the device ourselves once it is filled, and poll wakes when a period fits under
-     * the fill. An underrun stops it: an empty buffer is refilled before playing on. */
+    /* We start the device ourselves once it is filled. An underrun stops it: an empty buffer is
+     * refilled before playing on. */
     snd_pcm_sw_params_alloca(&sw);
     if ((err = snd_pcm_sw_params_current(pcm, sw)) < 0
         || (err = snd_pcm_sw_params_get_boundary(sw, &boundary)) < 0
         || (err = snd_pcm_sw_params_set_start_threshold(pcm, sw, boundary)) < 0
         || (err = snd_pcm_sw_params_set_stop_threshold(pcm, sw, buffer)) < 0
-        || (err = snd_pcm_sw_params_set_avail_min(pcm, sw, buffer - stream->fill_frames + stream->period_frames)) < 0
         || (err = snd_pcm_sw_params(pcm, sw)) < 0)
         return err;
     WINE_TRACE("device period %lu, buffer %lu, fill %lu frames\n", period, buffer, stream->fill_frames);
@@ -361,12 +358,12 @@ static int alsa_set_params(struct alsa_stream *stream, const struct endpoint_for
 }
 
 static HRESULT alsa_stream_open(const char *key, enum mmdevapi_flow flow, const struct endpoint_format *format,
-                                UINT32 period_frames, struct backend_stream **out)
+                                UINT32 period_frames, struct backend_stream **out, UINT32 *lead_frames)
 {
     struct alsa_stream *stream;
-    int err, count;
+    int err;
 
-    if (!out) return E_INVALIDARG;
+    if (!out || !lead_frames) return E_INVALIDARG;
     *out = NULL;
     if (!key || !format || (flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE) || !format->is_float
         || format->bits != 32 || !format->channels || format->channels > 32 || !format->rate
@@ -384,18 +381,8 @@ static HRESULT alsa_stream_open(const char *key, enum mmdevapi_flow flow, const 
     }
     if ((err = alsa_set_params(stream, format)) < 0) goto fail;
     set_channel_map(stream->pcm, format->channel_mask, format->channels);
-    if ((count = snd_pcm_poll_descriptors_count(stream->pcm)) < 0)
-    {
-        err = count;
-        goto fail;
-    }
-    if (!(stream->fds = calloc(count + 1, sizeof(*stream->fds))))
-    {
-        err = -ENOMEM;
-        goto fail;
-    }
-    stream->pcm_fds = count;
     *out = (struct backend_stream *)stream;
+    *lead_frames = stream->fill_frames - stream->period_frames;
     return S_OK;
 
 fail:
@@ -412,8 +399,8 @@ static snd_pcm_sframes_t alsa_queued(struct alsa_stream *stream)
     return (snd_pcm_uframes_t)avail < stream->buffer_frames ? stream->buffer_frames - avail : 0;
 }
 
-/* Frames the engine may write now, recovering from an underrun on the way. */
-static HRESULT alsa_writable(struct alsa_stream *stream, UINT32 *frames)
+/* Frames the buffer has room for, recovering from an underrun on the way. */
+static HRESULT alsa_room(struct alsa_stream *stream, UINT32 *frames)
 {
     snd_pcm_sframes_t queued;
     HRESULT hr;
@@ -425,19 +412,18 @@ static HRESULT alsa_writable(struct alsa_stream *stream, UINT32 *frames)
         if (FAILED(hr = alsa_recover(stream, queued))) return hr;
         queued = 0;
     }
-    if ((snd_pcm_uframes_t)queued < stream->fill_frames) *frames = stream->fill_frames - queued;
+    *frames = stream->buffer_frames - queued;
     return S_OK;
 }
 
-/* Starts the device once the buffer holds the fill, less than a period short of it. */
+/* Starts the device once what was written since it stopped (or ran dry) holds the fill, less
+ * than a period short of it; counted by us, since some PCMs (null) drain their buffer unstarted. */
 static HRESULT alsa_play_if_filled(struct alsa_stream *stream)
 {
-    snd_pcm_sframes_t queued;
     int err;
 
     if (stream->state != ALSA_FILLING) return S_OK;
-    if ((queued = alsa_queued(stream)) < 0) return alsa_recover(stream, queued);
-    if ((snd_pcm_uframes_t)queued + stream->period_frames <= stream->fill_frames) return S_OK;
+    if (stream->written - stream->heard + stream->period_frames <= stream->fill_frames) return S_OK;
     if ((err = snd_pcm_start(stream->pcm)) < 0) return alsa_recover(stream, err);
     stream->state = ALSA_PLAYING;
     return S_OK;
@@ -471,98 +457,30 @@ static HRESULT alsa_stream_stop(struct backend_stream *iface)
     return S_OK;
 }
 
-static HRESULT alsa_stream_wait(struct backend_stream *iface, int wake_fd, int timeout_ms, UINT32 *writable)
+static HRESULT alsa_stream_wait(struct backend_stream *iface, int wake_fd, INT64 timeout_ns)
 {
     struct alsa_stream *stream = alsa_stream_from(iface);
-    struct timespec now, deadline = { 0 };
-    unsigned short revents = 0;
-    unsigned int count;
-    HRESULT hr = S_OK;
-    UINT32 frames = 0;
-    int wait_ms, ret;
+    struct pollfd wake = { .fd = wake_fd, .events = POLLIN };
 
-    if (writable) *writable = 0;
-    if (!stream || !writable) return E_INVALIDARG;
-    if (timeout_ms >= 0)
-    {
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L)
-        {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
-    }
-    for (;;)
-    {
-        /* A stopped stream waits for the engine alone; a filling one does not wait at all. */
-        if (stream->state != ALSA_STOPPED)
-        {
-            if (FAILED(hr = alsa_writable(stream, &frames))) break;
-            if (frames >= stream->period_frames || stream->state == ALSA_FILLING) break;
-        }
-        wait_ms = -1;
-        if (timeout_ms >= 0)
-        {
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            wait_ms = (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec + 999999) / 1000000;
-            if (wait_ms <= 0) break;
-        }
-        count = 0;
-        if (stream->state == ALSA_PLAYING && (revents & POLLOUT))
-        {
-            /* The PCM said it had room and has less than a period (the null plugin's poll is
-             * always ready): wait for the time a period takes to free instead of spinning. */
-            ret = ((stream->period_frames - frames) * 1000 + stream->rate - 1) / stream->rate;
-            if (wait_ms < 0 || ret < wait_ms) wait_ms = ret;
-        }
-        else if (stream->state == ALSA_PLAYING)
-        {
-            if ((ret = snd_pcm_poll_descriptors(stream->pcm, stream->fds, stream->pcm_fds)) < 0)
-            {
-                hr = alsa_recover(stream, ret);
-                break;
-            }
-            count = ret;
-        }
-        stream->fds[count].fd = wake_fd;
-        stream->fds[count].events = POLLIN;
-        stream->fds[count].revents = 0;
-        ret = poll(stream->fds, count + (wake_fd >= 0), wait_ms);
-        if (ret < 0 && errno != EINTR)
-        {
-            hr = alsa_recover(stream, -errno);
-            break;
-        }
-        revents = 0;
-        if (ret > 0 && count && snd_pcm_poll_descriptors_revents(stream->pcm, stream->fds, count, &revents) >= 0
-            && (revents & (POLLERR | POLLHUP)) && snd_pcm_state(stream->pcm) == SND_PCM_STATE_DISCONNECTED)
-        {
-            hr = alsa_recover(stream, -ENODEV);
-            break;
-        }
-        if (ret > 0 && wake_fd >= 0 && stream->fds[count].revents)
-        {
-            if (stream->state != ALSA_STOPPED) hr = alsa_writable(stream, &frames);
-            break;
-        }
-    }
-    if (SUCCEEDED(hr)) *writable = frames;
-    return hr;
+    if (!stream) return E_INVALIDARG;
+    if (stream->invalidated) return AUDCLNT_E_DEVICE_INVALIDATED;
+    /* alsa-lib's plugins run on their own (the pulse plugin in its server thread, dmix and hw in
+     * the kernel): nothing to serve here. */
+    if (backend_poll(&wake, wake_fd >= 0, timeout_ns) < 0) return alsa_recover(stream, -errno);
+    return S_OK;
 }
 
 static HRESULT alsa_stream_write(struct backend_stream *iface, const float *frames, UINT32 count)
 {
     struct alsa_stream *stream = alsa_stream_from(iface);
     snd_pcm_sframes_t done;
-    UINT32 writable;
+    UINT32 room;
     HRESULT hr;
 
     if (!stream || (!frames && count)) return E_INVALIDARG;
-    if (FAILED(hr = alsa_writable(stream, &writable))) return hr;
+    if (FAILED(hr = alsa_room(stream, &room))) return hr;
     if (!count) return S_OK;
-    if (count > writable) return AUDCLNT_E_BUFFER_TOO_LARGE;
+    if (count > room) return AUDCLNT_E_BUFFER_TOO_LARGE;
     if ((done = snd_pcm_writei(stream->pcm, frames, count)) < 0)
     {
         if (FAILED(hr = alsa_recover(stream, done))) return hr;
@@ -574,7 +492,7 @@ static HRESULT alsa_stream_write(struct backend_stream *iface, const float *fram
     return alsa_play_if_filled(stream);
 }
 
-static HRESULT alsa_stream_delay(struct backend_stream *iface, UINT64 *frames)
+static HRESULT alsa_stream_delay(struct backend_stream *iface, UINT64 *frames, UINT32 *room)
 {
     struct alsa_stream *stream = alsa_stream_from(iface);
     snd_pcm_sframes_t delay;
@@ -600,7 +518,7 @@ static HRESULT alsa_stream_delay(struct backend_stream *iface, UINT64 *frames)
         if (stream->heard > stream->written) stream->heard = stream->written;
     }
     *frames = stream->written - stream->heard;
-    return S_OK;
+    return room ? alsa_room(stream, room) : S_OK;
 }
 
 const struct backend_ops alsa_backend =

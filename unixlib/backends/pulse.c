@@ -325,6 +325,7 @@ struct pulse_stream
     UINT64 underruns;
     pa_operation *timing;   /* the last timing request */
     int wake_fd;            /* the engine's fd, polled beside the server's while in stream_wait */
+    pa_usec_t wait_end;     /* when stream_wait returns (0: never) */
     BOOL woken;
     struct pollfd *fds;
     unsigned long fds_capacity;
@@ -335,18 +336,28 @@ static struct pulse_stream *pulse_stream_from(struct backend_stream *stream)
     return (struct pulse_stream *)stream;
 }
 
-/* pa_mainloop's poll, with the engine's wake_fd added to the server's descriptors. */
+/* pa_mainloop's poll, with the engine's wake_fd added to the server's descriptors and the wait
+ * cut at stream_wait's end to the microsecond (the loop's own timeouts are whole milliseconds). */
 static int pulse_poll(struct pollfd *fds, unsigned long count, int timeout, void *arg)
 {
     struct pulse_stream *stream = arg;
+    INT64 timeout_ns = timeout < 0 ? -1 : timeout * 1000000ll;
     struct pollfd *all;
+    pa_usec_t now;
     unsigned long i;
     int ret;
 
-    if (stream->wake_fd < 0) return poll(fds, count, timeout);
+    if (stream->wait_end)
+    {
+        now = pa_rtclock_now();
+        if (now >= stream->wait_end) timeout_ns = 0;
+        else if (timeout_ns < 0 || (stream->wait_end - now) * 1000 < (pa_usec_t)timeout_ns)
+            timeout_ns = (stream->wait_end - now) * 1000;
+    }
+    if (stream->wake_fd < 0) return backend_poll(fds, count, timeout_ns);
     if (count + 1 > stream->fds_capacity)
     {
-        if (!(all = realloc(stream->fds, (count + 1) * sizeof(*all)))) return poll(fds, count, timeout);
+        if (!(all = realloc(stream->fds, (count + 1) * sizeof(*all)))) return backend_poll(fds, count, timeout_ns);
         stream->fds = all;
         stream->fds_capacity = count + 1;
     }
@@ -355,9 +366,7 @@ static int pulse_poll(struct pollfd *fds, unsigned long count, int timeout, void
     all[count].fd = stream->wake_fd;
     all[count].events = POLLIN;
     all[count].revents = 0;
-    ret = poll(all, count + 1, timeout);
-    /* A signal (Wine sends some) is not an error of the loop: it is polled again. */
-    if (ret < 0) return errno == EINTR ? 0 : ret;
+    if ((ret = backend_poll(all, count + 1, timeout_ns)) < 0) return ret;
     for (i = 0; i < count; i++) fds[i].revents = all[i].revents;
     if (all[count].revents)
     {
@@ -459,7 +468,7 @@ static void process_name(char *name, size_t size)
 }
 
 static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const struct endpoint_format *format,
-                                 UINT32 period_frames, struct backend_stream **out)
+                                 UINT32 period_frames, struct backend_stream **out, UINT32 *lead_frames)
 {
     const pa_stream_flags_t flags = PA_STREAM_START_CORKED | PA_STREAM_INTERPOLATE_TIMING
         | PA_STREAM_AUTO_TIMING_UPDATE | PA_STREAM_ADJUST_LATENCY;
@@ -471,7 +480,7 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
     pa_proplist *props;
     BOOL ok;
 
-    if (!out) return E_INVALIDARG;
+    if (!out || !lead_frames) return E_INVALIDARG;
     *out = NULL;
     if (!key || !format || (flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE) || !format->is_float
         || format->bits != 32)
@@ -524,22 +533,12 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
         return AUDCLNT_E_DEVICE_INVALIDATED;
     }
     *out = (struct backend_stream *)stream;
+    *lead_frames = stream->fill_frames - stream->period_frames;
     return S_OK;
 
 oom:
     pulse_stream_close((struct backend_stream *)stream);
     return E_OUTOFMEMORY;
-}
-
-/* Frames the engine may write now. */
-static UINT32 pulse_stream_writable(struct pulse_stream *stream)
-{
-    size_t bytes;
-
-    if (stream->state != PULSE_PLAYING)
-        return stream->written < stream->fill_frames ? stream->fill_frames - stream->written : 0;
-    bytes = pa_stream_writable_size(stream->stream);
-    return bytes == (size_t)-1 ? 0 : bytes / stream->frame_bytes;
 }
 
 /* Uncorks once the queue holds enough to play through the server's scheduling. */
@@ -595,52 +594,36 @@ static void pulse_stream_update_timing(struct pulse_stream *stream)
     stream->timing = pa_stream_update_timing_info(stream->stream, NULL, NULL);
 }
 
-static HRESULT pulse_stream_wait(struct backend_stream *iface, int wake_fd, int timeout_ms, UINT32 *writable)
+static HRESULT pulse_stream_wait(struct backend_stream *iface, int wake_fd, INT64 timeout_ns)
 {
     struct pulse_stream *stream = pulse_stream_from(iface);
-    struct pollfd wake = { .events = POLLIN };
-    pa_usec_t now, deadline = 0;
+    struct pollfd wake = { .fd = wake_fd, .events = POLLIN };
     HRESULT hr = S_OK;
-    UINT32 frames = 0;
 
-    if (writable) *writable = 0;
-    if (!stream || !writable) return E_INVALIDARG;
+    if (!stream) return E_INVALIDARG;
+    if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
     if (stream->state == PULSE_STOPPED)
     {
-        /* A stopped stream waits for the engine alone, however empty its queue; libpulse's own
-         * timers (its timing updates, at growing intervals) wait for the next start. */
-        if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
-        wake.fd = wake_fd;
-        while (poll(&wake, wake_fd >= 0, timeout_ms) < 0 && errno == EINTR) {}
+        /* A stopped stream waits for the engine alone; libpulse's own timers (its timing
+         * updates, at growing intervals) wait for the next start. */
+        backend_poll(&wake, wake_fd >= 0, timeout_ns);
         return S_OK;
     }
-    if (timeout_ms >= 0) deadline = pa_rtclock_now() + (pa_usec_t)timeout_ms * 1000;
+    pulse_stream_update_timing(stream);
+    stream->wait_end = timeout_ns >= 0 ? pa_rtclock_now() + (timeout_ns + 999) / 1000 : 0;
     stream->wake_fd = wake_fd;
     stream->woken = FALSE;
-    for (;;)
+    while (!stream->woken && (!stream->wait_end || pa_rtclock_now() < stream->wait_end))
     {
-        if (!pulse_stream_alive(stream))
-        {
-            hr = AUDCLNT_E_DEVICE_INVALIDATED;
-            break;
-        }
-        if ((frames = pulse_stream_writable(stream)) >= stream->period_frames)
-        {
-            pulse_stream_update_timing(stream);
-            break;
-        }
-        if (stream->woken) break;
-        now = pa_rtclock_now();
-        if (timeout_ms >= 0 && now >= deadline) break;
-        if (pa_mainloop_prepare(stream->conn.loop, timeout_ms >= 0 ? (int)min(deadline - now, INT_MAX) : -1) < 0
-            || pa_mainloop_poll(stream->conn.loop) < 0 || pa_mainloop_dispatch(stream->conn.loop) < 0)
+        if (pa_mainloop_prepare(stream->conn.loop, -1) < 0 || pa_mainloop_poll(stream->conn.loop) < 0
+            || pa_mainloop_dispatch(stream->conn.loop) < 0 || !pulse_stream_alive(stream))
         {
             hr = AUDCLNT_E_DEVICE_INVALIDATED;
             break;
         }
     }
     stream->wake_fd = -1;
-    if (hr == S_OK) *writable = frames;
+    stream->wait_end = 0;
     return hr;
 }
 
@@ -651,7 +634,7 @@ static HRESULT pulse_stream_write(struct backend_stream *iface, const float *fra
     if (!stream || (!frames && count)) return E_INVALIDARG;
     if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
     if (!count) return S_OK;
-    if (count > pulse_stream_writable(stream)) return AUDCLNT_E_BUFFER_TOO_LARGE;
+    /* The server takes more than it asks for (up to maxlength): the engine's schedule decides. */
     if (pa_stream_write(stream->stream, frames, (size_t)count * stream->frame_bytes, NULL, 0, PA_SEEK_RELATIVE) < 0)
         return AUDCLNT_E_DEVICE_INVALIDATED;
     stream->written += count;
@@ -662,9 +645,10 @@ static HRESULT pulse_stream_write(struct backend_stream *iface, const float *fra
 /* The server's latency: what is queued, in flight and in the sink, from its last timing report
  * (asked for once a period) and interpolated by libpulse on the monotonic clock since. What it
  * implies was heard never goes back and never passes what was written. */
-static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames)
+static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames, UINT32 *room)
 {
     struct pulse_stream *stream = pulse_stream_from(iface);
+    const pa_buffer_attr *attr;
     UINT64 delay, heard;
     pa_usec_t latency;
     int negative;
@@ -682,6 +666,13 @@ static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames)
         if (stream->heard > stream->written) stream->heard = stream->written;
     }
     *frames = stream->written - stream->heard;
+    /* The server queues up to maxlength, whatever it asks for. */
+    if (room)
+    {
+        *room = 0;
+        if ((attr = pa_stream_get_buffer_attr(stream->stream)) && attr->maxlength / stream->frame_bytes > *frames)
+            *room = attr->maxlength / stream->frame_bytes - *frames;
+    }
     return S_OK;
 }
 

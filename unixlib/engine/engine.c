@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <ntstatus.h>
@@ -29,6 +30,12 @@
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
 #define ENGINE_MAX_STREAMS 256
+/* How much faster than real time the device may seem to play before the engine stops following
+ * it: a device without a clock (alsa-lib's null PCM, a broken one) takes frames as fast as they
+ * come, while real devices' clocks stay within a few hundred ppm of the monotonic clock. */
+#define PACE_TOLERANCE 0.002
+/* Periods mixed back to back at most, after the engine thread woke late. */
+#define CATCH_UP_PERIODS 8
 /* Periods of history kept to map device frames back to stream frames: more than a device ever
  * holds queued. */
 #define POSITION_MARKS 64
@@ -87,9 +94,13 @@ struct engine
     UINT32 stream_count;
 
     struct backend_stream *output;
+    UINT32 lead;              /* device frames kept written ahead of the play head (the backend's cushion) */
+    UINT32 room;              /* device frames a write takes now */
     BOOL playing;
     UINT64 written;           /* device frames written since the engine began */
-    UINT64 heard;             /* device frames heard */
+    UINT64 heard;             /* device frames heard, as the device says, at most at real-time pace */
+    double paced_heard;       /* the most the device can have played by paced_time at real-time pace */
+    UINT64 paced_time;        /* monotonic ns */
     UINT64 audible_end;       /* device frames written up to the last period that held a stream */
     float *mix;               /* one period, device channels */
 };
@@ -161,6 +172,14 @@ static UINT32 wanted_period(const struct engine *engine)
     return period;
 }
 
+static UINT64 monotonic_ns(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000000000ull + now.tv_nsec;
+}
+
 static UINT64 qpc_now(void)
 {
     LARGE_INTEGER counter, frequency;
@@ -208,19 +227,30 @@ static void publish_clock(struct engine_stream *stream, UINT64 qpc, BOOL running
     __atomic_store_n(&shared->clock.seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-/* The device's clock: what it has played, measured now; then each stream's. Called with the lock. */
+/* What the device has played, measured now: its own word (frames written less its delay), never
+ * more than real time allows since the last measure, plus a period of the device's jitter. Called
+ * with the lock. */
+static void measure_device(struct engine *engine)
+{
+    UINT64 delay, device_heard, now;
+
+    if (!engine->playing || FAILED(engine->backend->stream_delay(engine->output, &delay, &engine->room))) return;
+    device_heard = engine->written - min(delay, engine->written);
+    now = monotonic_ns();
+    engine->paced_heard += (now - engine->paced_time) * (engine->format.rate * (1 + PACE_TOLERANCE) / 1e9);
+    engine->paced_heard = min(engine->paced_heard, (double)(device_heard + engine->period_frames));
+    engine->paced_time = now;
+    device_heard = min(device_heard, (UINT64)engine->paced_heard);
+    if (device_heard > engine->heard) engine->heard = device_heard;
+}
+
+/* Each started stream's clock from the device's. Called with the lock. */
 static void update_clocks(struct engine *engine)
 {
-    UINT64 delay = 0, heard, qpc;
     struct engine_stream *stream;
+    UINT64 heard, qpc = qpc_now();
     UINT32 i;
 
-    if (engine->playing && SUCCEEDED(engine->backend->stream_delay(engine->output, &delay)))
-    {
-        heard = engine->written - min(delay, engine->written);
-        if (heard > engine->heard) engine->heard = heard;
-    }
-    qpc = qpc_now();
     for (i = 0; i < engine->stream_count; i++)
     {
         stream = engine->streams[i];
@@ -359,6 +389,7 @@ static HRESULT mix_period(struct engine *engine)
     if (FAILED(hr = engine->backend->stream_write(engine->output, engine->mix, engine->period_frames)))
         return hr;
     engine->written += engine->period_frames;
+    engine->room -= engine->period_frames;
     if (any_started(engine)) engine->audible_end = engine->written;
     /* Event-driven clients refill once a period. */
     for (i = 0; i < engine->stream_count; i++)
@@ -410,16 +441,65 @@ static void go_idle(struct engine *engine)
     for (i = 0; i < engine->stream_count; i++) engine->streams[i]->mark_count = 0;
 }
 
+/* Starts the device with the lead it wants queued, as silence before the streams' first frames:
+ * its start-up cushion never leaves a hole after them. Called with the lock. */
+static HRESULT start_device(struct engine *engine)
+{
+    UINT32 left, count;
+    HRESULT hr;
+
+    if (FAILED(hr = engine->backend->stream_start(engine->output))) return hr;
+    mix_clear(engine->mix, (size_t)engine->period_frames * engine->format.channels);
+    for (left = engine->lead; left; left -= count)
+    {
+        count = min(left, engine->period_frames);
+        if (FAILED(hr = engine->backend->stream_write(engine->output, engine->mix, count))) return hr;
+        engine->written += count;
+    }
+    engine->playing = TRUE;
+    engine->paced_heard = engine->heard;
+    engine->paced_time = monotonic_ns();
+    return S_OK;
+}
+
+/* Whether the next period is due: the device has played down to its lead and has room for it.
+ * Called with the lock. */
+static BOOL period_due(const struct engine *engine)
+{
+    return engine->written - engine->heard <= engine->lead && engine->room >= engine->period_frames;
+}
+
+/* How long until the next period is due, if the device plays on in real time. Called with the lock. */
+static INT64 time_to_next_period(const struct engine *engine)
+{
+    UINT64 ahead = engine->written - engine->heard;
+
+    if (!engine_busy(engine)) return 0;
+    if (ahead > engine->lead) return (INT64)((ahead - engine->lead) * 1000000000ull / engine->format.rate);
+    /* Due, but the device is full (it lied about its position, or started late): look again soon. */
+    return engine->room < engine->period_frames ? 1000000 : 0;
+}
+
+/* The device failed or went away: it is opened again on the next turn; if that fails, its streams
+ * are gone. Called with the lock. */
+static void drop_device(struct engine *engine, HRESULT hr)
+{
+    WINE_WARN("device %s failed: %#x\n", engine->key, (unsigned int)hr);
+    go_idle(engine);
+    engine->backend->stream_close(engine->output);
+    engine->output = NULL;
+}
+
 HRESULT engine_run(struct engine *engine)
 {
     struct pollfd wake = { .fd = engine->wake_fd, .events = POLLIN };
-    UINT32 writable;
+    UINT32 periods;
+    INT64 timeout;
     HRESULT hr;
 
     ask_realtime();
     for (;;)
     {
-        hr = S_OK;
         pthread_mutex_lock(&engine->lock);
         /* A new period takes effect when no stream plays at the old one: the device reopens. */
         if (engine->output && period_can_change(engine))
@@ -438,7 +518,8 @@ HRESULT engine_run(struct engine *engine)
         }
         if (!engine->output) engine->period_frames = wanted_period(engine);
         if (!engine->output && FAILED(hr = engine->backend->stream_open(engine->key, engine->flow, &engine->format,
-                                                                         engine->period_frames, &engine->output)))
+                                                                         engine->period_frames, &engine->output,
+                                                                         &engine->lead)))
         {
             WINE_ERR("cannot open %s: %#x\n", engine->key, (unsigned int)hr);
             engine->output = NULL;
@@ -449,30 +530,25 @@ HRESULT engine_run(struct engine *engine)
             engine_drain_wake(engine);
             continue;
         }
-        /* The backend holds the device back until it has enough queued to play through. */
-        if (!engine->playing && SUCCEEDED(hr = engine->backend->stream_start(engine->output))) engine->playing = TRUE;
-        pthread_mutex_unlock(&engine->lock);
-
-        writable = 0;
-        if (SUCCEEDED(hr)) hr = engine->backend->stream_wait(engine->output, engine->wake_fd, 1000, &writable);
-        engine_drain_wake(engine);
-
-        pthread_mutex_lock(&engine->lock);
-        while (SUCCEEDED(hr) && writable >= engine->period_frames && engine_busy(engine))
-        {
+        hr = engine->playing ? S_OK : start_device(engine);
+        measure_device(engine);
+        /* One period per period of the device's clock: every stream is read, and its client
+         * woken, at steady intervals, however the device asks for data. */
+        for (periods = 0; SUCCEEDED(hr) && engine_busy(engine) && period_due(engine) && periods < CATCH_UP_PERIODS;
+             periods++)
             hr = mix_period(engine);
-            writable -= engine->period_frames;
-        }
-        /* Closed, the device is opened again on the next turn; if that fails, its streams are gone. */
-        if (FAILED(hr))
-        {
-            WINE_WARN("device %s failed: %#x\n", engine->key, (unsigned int)hr);
-            go_idle(engine);
-            engine->backend->stream_close(engine->output);
-            engine->output = NULL;
-        }
+        if (FAILED(hr)) drop_device(engine, hr);
         update_clocks(engine);
+        timeout = time_to_next_period(engine);
         pthread_mutex_unlock(&engine->lock);
+
+        if (SUCCEEDED(hr) && FAILED(hr = engine->backend->stream_wait(engine->output, engine->wake_fd, timeout)))
+        {
+            pthread_mutex_lock(&engine->lock);
+            drop_device(engine, hr);
+            pthread_mutex_unlock(&engine->lock);
+        }
+        engine_drain_wake(engine);
     }
 }
 
