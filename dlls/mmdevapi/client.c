@@ -82,15 +82,16 @@ static void mix_format(const struct mmdevice *device, WAVEFORMATEXTENSIBLE *wfx)
     wfx->SubFormat = KSDATAFORMAT_SUBTYPE_IEEE_FLOAT;
 }
 
-/* Shared mode plays what the mix takes; other rates and channel counts need AUTOCONVERTPCM. */
-static HRESULT check_shared_format(const struct mmdevice *device, const WAVEFORMATEX *wfx, DWORD flags,
-                                   struct endpoint_format *pcm)
+/* Whether the engine converts a format. Shared mode takes every such format, at any rate and channel
+ * count, with or without AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM, as Wine's own drivers always have.
+ * Windows wants the flag where the rate or the channel count differ from the mix (IsFormatSupported
+ * suggests the mix format, Initialize refuses), but programs tested on Wine count on the leniency:
+ * PortAudio 19.6's WASAPI host API opens at the program's rate, and gives up on the suggestion
+ * (paInvalidSampleRate) and on the refusal (paInvalidDevice). A program written for Windows loses
+ * nothing: what it would have converted itself, the engine converts. */
+static HRESULT check_format(const WAVEFORMATEX *wfx, struct endpoint_format *pcm)
 {
-    if (!parse_format(wfx, pcm)) return AUDCLNT_E_UNSUPPORTED_FORMAT;
-    if ((pcm->rate != device->format.rate || pcm->channels != device->format.channels)
-        && !(flags & AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM))
-        return AUDCLNT_E_UNSUPPORTED_FORMAT;
-    return S_OK;
+    return parse_format(wfx, pcm) ? S_OK : AUDCLNT_E_UNSUPPORTED_FORMAT;
 }
 
 /* Until exclusive mode exists, the endpoint answers as a Windows endpoint on which policy forbids it
@@ -120,13 +121,19 @@ static HRESULT WINAPI client_QueryInterface(IAudioClient3 *iface, REFIID riid, v
     /* The one service Windows also hands out through QueryInterface. */
     else if (IsEqualIID(riid, &IID_IAudioClockAdjustment))
         *out = &client->IAudioClockAdjustment_iface;
-    else
-    {
-        *out = NULL;
-        return E_NOINTERFACE;
-    }
+    else return audio_client_query_other(client, riid, out);
     audio_client_addref(client);
     return S_OK;
+}
+
+/* What every interface of a stream answers for interfaces not its own. Streams are agile, as on
+ * Windows: programs hand them to their audio thread through CoMarshalInterThreadInterfaceInStream
+ * (PortAudio does, from its STA to its MTA thread), which must give back a working object. */
+HRESULT audio_client_query_other(struct audio_client *client, REFIID riid, void **out)
+{
+    if (IsEqualIID(riid, &IID_IMarshal)) return IUnknown_QueryInterface(client->marshal, riid, out);
+    *out = NULL;
+    return E_NOINTERFACE;
 }
 
 void audio_client_addref(struct audio_client *client)
@@ -145,6 +152,7 @@ ULONG audio_client_release(struct audio_client *client)
         params.stream = client->stream;
         wine_unix_call(unix_stream_release, &params);
     }
+    if (client->marshal) IUnknown_Release(client->marshal);
     free(client->staging);
     free(client);
     return 0;
@@ -226,13 +234,13 @@ static HRESULT WINAPI client_Initialize(IAudioClient3 *iface, AUDCLNT_SHAREMODE 
     AcquireSRWLockExclusive(&client->lock);
     if (is_initialized(client)) hr = AUDCLNT_E_ALREADY_INITIALIZED;
     else if (mode == AUDCLNT_SHAREMODE_EXCLUSIVE)
-        hr = parse_format(wfx, &pcm) ? exclusive_mode_answer() : AUDCLNT_E_UNSUPPORTED_FORMAT;
+        hr = SUCCEEDED(hr = check_format(wfx, &pcm)) ? exclusive_mode_answer() : hr;
     else if (flags & AUDCLNT_STREAMFLAGS_LOOPBACK)
     {
         FIXME("loopback capture is not implemented yet\n");
         hr = AUDCLNT_E_WRONG_ENDPOINT_TYPE;
     }
-    else if (SUCCEEDED(hr = check_shared_format(client->device, wfx, flags, &pcm)))
+    else if (SUCCEEDED(hr = check_format(wfx, &pcm)))
         hr = initialize_stream(client, flags, frames_of_duration(duration, pcm.rate), 0, &pcm);
     ReleaseSRWLockExclusive(&client->lock);
     return hr;
@@ -278,20 +286,14 @@ static HRESULT WINAPI client_IsFormatSupported(IAudioClient3 *iface, AUDCLNT_SHA
 {
     struct audio_client *client = impl_from_IAudioClient3(iface);
     struct endpoint_format pcm;
-    WAVEFORMATEXTENSIBLE *mix;
+    HRESULT hr;
 
     TRACE("(%p)->(%u, %p, %p)\n", client, mode, wfx, closest);
     if (!wfx || (mode == AUDCLNT_SHAREMODE_SHARED && !closest)) return E_POINTER;
     if (closest) *closest = NULL;
     if (mode != AUDCLNT_SHAREMODE_SHARED && mode != AUDCLNT_SHAREMODE_EXCLUSIVE) return E_INVALIDARG;
-    if (!parse_format(wfx, &pcm)) return AUDCLNT_E_UNSUPPORTED_FORMAT;
-    if (mode == AUDCLNT_SHAREMODE_EXCLUSIVE) return exclusive_mode_answer();
-    if (pcm.rate == client->device->format.rate && pcm.channels == client->device->format.channels) return S_OK;
-    /* The engine could convert it, but only when asked to: offer the mix format instead. */
-    if (!(mix = CoTaskMemAlloc(sizeof(*mix)))) return E_OUTOFMEMORY;
-    mix_format(client->device, mix);
-    *closest = &mix->Format;
-    return S_FALSE;
+    if (FAILED(hr = check_format(wfx, &pcm))) return hr;
+    return mode == AUDCLNT_SHAREMODE_EXCLUSIVE ? exclusive_mode_answer() : S_OK;
 }
 
 static HRESULT WINAPI client_GetMixFormat(IAudioClient3 *iface, WAVEFORMATEX **wfx)
@@ -494,7 +496,7 @@ static HRESULT WINAPI client_GetSharedModeEnginePeriod(IAudioClient3 *iface, con
 
     TRACE("(%p)->(%p, %p, %p, %p, %p)\n", client, wfx, default_period, fundamental, min_period, max_period);
     if (!wfx || !default_period || !fundamental || !min_period || !max_period) return E_POINTER;
-    if (FAILED(hr = check_shared_format(client->device, wfx, 0, &pcm))) return hr;
+    if (FAILED(hr = check_format(wfx, &pcm))) return hr;
     if (FAILED(hr = device_engine(client->device, &engine, &period, &min_frames))) return hr;
     /* The engine runs whole multiples of its smallest period, up to its default. */
     *default_period = *max_period = period;
@@ -538,7 +540,7 @@ static HRESULT WINAPI client_InitializeSharedAudioStream(IAudioClient3 *iface, D
 
     AcquireSRWLockExclusive(&client->lock);
     if (is_initialized(client)) hr = AUDCLNT_E_ALREADY_INITIALIZED;
-    else if (SUCCEEDED(hr = check_shared_format(client->device, wfx, flags, &pcm))
+    else if (SUCCEEDED(hr = check_format(wfx, &pcm))
              && SUCCEEDED(hr = device_engine(client->device, &engine, &engine_period, &min_frames)))
     {
         if (period < min_frames || period > engine_period || period % min_frames)
@@ -589,6 +591,11 @@ HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out)
     client->ref = 1;
     client->device = device;
     InitializeSRWLock(&client->lock);
+    if (FAILED(hr = CoCreateFreeThreadedMarshaler((IUnknown *)&client->IAudioClient3_iface, &client->marshal)))
+    {
+        audio_client_release(client);
+        return hr;
+    }
     hr = IAudioClient3_QueryInterface(&client->IAudioClient3_iface, riid, out);
     audio_client_release(client);
     return hr;

@@ -90,11 +90,7 @@ static HRESULT WINAPI clock_QueryInterface(IAudioClock *iface, REFIID riid, void
     if (!out) return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IAudioClock)) *out = &client->IAudioClock_iface;
     else if (IsEqualIID(riid, &IID_IAudioClock2)) *out = &client->IAudioClock2_iface;
-    else
-    {
-        *out = NULL;
-        return E_NOINTERFACE;
-    }
+    else return audio_client_query_other(client, riid, out);
     audio_client_addref(client);
     return S_OK;
 }
@@ -200,10 +196,7 @@ static HRESULT WINAPI adjustment_QueryInterface(IAudioClockAdjustment *iface, RE
     TRACE("(%p)->(%s, %p)\n", client, debugstr_guid(riid), out);
     if (!out) return E_POINTER;
     if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IAudioClockAdjustment))
-    {
-        *out = NULL;
-        return E_NOINTERFACE;
-    }
+        return audio_client_query_other(client, riid, out);
     *out = iface;
     audio_client_addref(client);
     return S_OK;

@@ -53,6 +53,7 @@ struct audio_client
     IAudioClock2 IAudioClock2_iface;
     IAudioClockAdjustment IAudioClockAdjustment_iface;
     IAudioStreamVolume IAudioStreamVolume_iface;
+    IUnknown *marshal;              /* the free-threaded marshaler, aggregated */
     LONG ref;
     struct mmdevice *device;
     SRWLOCK lock;                   /* the state below; never taken by the hot path */
@@ -109,6 +110,7 @@ HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_fr
 HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out);
 void audio_client_addref(struct audio_client *client);
 ULONG audio_client_release(struct audio_client *client);
+HRESULT audio_client_query_other(struct audio_client *client, REFIID riid, void **out);
 
 /* render.c, clock.c, volume.c: the service interfaces' tables */
 extern const IAudioRenderClientVtbl render_client_vtbl;

@@ -16,10 +16,7 @@ static HRESULT WINAPI volume_QueryInterface(IAudioStreamVolume *iface, REFIID ri
     TRACE("(%p)->(%s, %p)\n", client, debugstr_guid(riid), out);
     if (!out) return E_POINTER;
     if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IAudioStreamVolume))
-    {
-        *out = NULL;
-        return E_NOINTERFACE;
-    }
+        return audio_client_query_other(client, riid, out);
     *out = iface;
     audio_client_addref(client);
     return S_OK;

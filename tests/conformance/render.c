@@ -342,6 +342,24 @@ static void check_supported(IAudioClient *ac, const WAVEFORMATEX *fmt, const cha
     if (hr == S_FALSE && closest != (WAVEFORMATEX *)0xdeadbeef) CoTaskMemFree(closest);
 }
 
+/* A rate or a channel count other than the mix's. Windows suggests the mix format (S_FALSE), and its
+ * Initialize refuses the format without AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM; Wine's own drivers and
+ * ours take it as it is (S_OK), for programs tested on Wine that give up on the suggestion, as
+ * PortAudio 19.6's WASAPI host API does (paInvalidSampleRate). */
+static void check_converted(IAudioClient *ac, const WAVEFORMATEX *fmt, const char *name)
+{
+    WAVEFORMATEX *closest = NULL;
+    HRESULT hr = S_OK;
+
+    if (env.backend == TEST_BACKEND_UNSET)
+    {
+        hr = IAudioClient_IsFormatSupported(ac, AUDCLNT_SHAREMODE_SHARED, fmt, &closest);
+        CoTaskMemFree(closest);
+        if (hr != S_OK) hr = S_FALSE;
+    }
+    check_supported(ac, fmt, name, hr);
+}
+
 static void test_is_format_supported(void)
 {
     WAVEFORMATEXTENSIBLE ext;
@@ -363,8 +381,8 @@ static void test_is_format_supported(void)
     ok(hr == E_INVALIDARG || hr == AUDCLNT_E_UNSUPPORTED_FORMAT, "IsFormatSupported(mode 0xffffffff): "
        "got %08lx, expected E_INVALIDARG or AUDCLNT_E_UNSUPPORTED_FORMAT\n", hr);
 
-    /* In shared mode Windows converts any PCM or float sample type itself: only the rate and the
-     * channel count must be the mix format's, else it suggests the mix format. */
+    /* In shared mode Windows converts any PCM or float sample type itself; other rates and channel
+     * counts, see check_converted. */
     ext = mix;
     ext.SubFormat = KSDATAFORMAT_SUBTYPE_PCM;
     check_supported(ac, &ext.Format, "extensible 32-bit integer", S_OK);
@@ -373,9 +391,11 @@ static void test_is_format_supported(void)
     init_pcm(&fmt, WAVE_FORMAT_IEEE_FLOAT, mix.Format.nSamplesPerSec, 32, mix.Format.nChannels);
     check_supported(ac, &fmt, "IEEE float at the mix rate", S_OK);
     init_pcm(&fmt, WAVE_FORMAT_PCM, other_rate(), 16, mix.Format.nChannels);
-    check_supported(ac, &fmt, "PCM 16-bit at another rate", S_FALSE);
+    check_converted(ac, &fmt, "PCM 16-bit at another rate");
     init_pcm(&fmt, WAVE_FORMAT_PCM, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels == 1 ? 2 : 1);
-    check_supported(ac, &fmt, "PCM 16-bit with other channels", S_FALSE);
+    check_converted(ac, &fmt, "PCM 16-bit with other channels");
+    init_pcm(&fmt, WAVE_FORMAT_IEEE_FLOAT, other_rate(), 32, 1);
+    check_converted(ac, &fmt, "IEEE float mono at another rate");
 
     init_pcm(&fmt, 0xbad, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels);
     check_supported(ac, &fmt, "tag 0xbad", E_FAIL);
@@ -1375,12 +1395,33 @@ static void test_autoconvert(void)
 
     init_pcm(&fmt, WAVE_FORMAT_PCM, other_rate(), 16, 2);
 
-    /* Without the flag, Windows' shared mode takes only the mix rate and channel count. */
+    /* Without the flag, Windows' shared mode takes only the mix rate and channel count; Wine's and ours
+     * convert all the same, as IsFormatSupported said (check_converted): PortAudio 19.6 opens its
+     * streams that way, at the program's rate, and plays. */
     if ((ac = activate_client()))
     {
         hr = IAudioClient_Initialize(ac, AUDCLNT_SHAREMODE_SHARED, 0, 5000000, 0, &fmt, NULL);
-        ok(hr == AUDCLNT_E_UNSUPPORTED_FORMAT, "Initialize(%lu Hz s16 stereo) without AUTOCONVERTPCM: got "
-           "%08lx, expected AUDCLNT_E_UNSUPPORTED_FORMAT\n", fmt.nSamplesPerSec, hr);
+        if (env.backend == TEST_BACKEND_UNSET)
+            ok(hr == AUDCLNT_E_UNSUPPORTED_FORMAT || hr == S_OK, "Initialize(%lu Hz s16 stereo) without "
+               "AUTOCONVERTPCM: got %08lx, expected AUDCLNT_E_UNSUPPORTED_FORMAT (Windows) or S_OK (Wine)\n",
+               fmt.nSamplesPerSec, hr);
+        else
+            ok(hr == S_OK, "Initialize(%lu Hz s16 stereo) without AUTOCONVERTPCM: got %08lx, expected S_OK\n",
+               fmt.nSamplesPerSec, hr);
+        if (hr == S_OK && (rc = get_service(ac, &IID_IAudioRenderClient, "IAudioRenderClient")))
+        {
+            frames = get_buffer_size(ac);
+            ok(frames >= frames_of(5000000, fmt.nSamplesPerSec), "buffer of 500 ms at %lu Hz without "
+               "AUTOCONVERTPCM: %u frames, expected at least %u\n", fmt.nSamplesPerSec, frames,
+               frames_of(5000000, fmt.nSamplesPerSec));
+            write_silence(rc, frames_of(1000000, fmt.nSamplesPerSec));
+            hr = IAudioClient_Start(ac);
+            ok(hr == S_OK, "Start of a stream converted without AUTOCONVERTPCM: got %08lx, expected S_OK\n", hr);
+            Sleep(50);
+            ok(get_padding(ac) < frames_of(1000000, fmt.nSamplesPerSec), "nothing was played in 50 ms\n");
+            IAudioClient_Stop(ac);
+            IAudioRenderClient_Release(rc);
+        }
         IAudioClient_Release(ac);
     }
 
@@ -1403,6 +1444,87 @@ static void test_autoconvert(void)
     }
     init_pcm(&fmt, WAVE_FORMAT_PCM, other_rate(), 16, 1);
     if ((ac = create_client(convert, 5000000, &fmt))) IAudioClient_Release(ac);
+}
+
+/* ---- Marshaling to another apartment ---------------------------------------------------------- */
+
+/* Programs hand a stream to their audio thread in another apartment through
+ * CoMarshalInterThreadInterfaceInStream, as PortAudio does from its STA to its MTA thread (it gave
+ * up with "Failed marshaling stream COM pointers" when that failed). What comes back must work;
+ * Windows' and Wine's streams are agile, so under ours it is the object itself. */
+struct marshal_test
+{
+    IAudioClient *ac;
+    IAudioRenderClient *rc;
+    IStream *client_stream;
+    IStream *render_stream;
+    HRESULT client_hr, size_hr, render_hr, buffer_hr;
+    UINT32 frames;
+    BOOL same_client, same_render;
+};
+
+static DWORD WINAPI marshal_thread(void *arg)
+{
+    struct marshal_test *t = arg;
+    IAudioRenderClient *rc;
+    IAudioClient *ac;
+    BYTE *data;
+
+    CoInitializeEx(NULL, COINIT_APARTMENTTHREADED);
+    if (SUCCEEDED(t->client_hr = CoGetInterfaceAndReleaseStream(t->client_stream, &IID_IAudioClient,
+                                                                (void **)&ac)))
+    {
+        t->size_hr = IAudioClient_GetBufferSize(ac, &t->frames);
+        t->same_client = ac == t->ac;
+        IAudioClient_Release(ac);
+    }
+    if (SUCCEEDED(t->render_hr = CoGetInterfaceAndReleaseStream(t->render_stream, &IID_IAudioRenderClient,
+                                                                (void **)&rc)))
+    {
+        if (SUCCEEDED(t->buffer_hr = IAudioRenderClient_GetBuffer(rc, 16, &data)))
+            t->buffer_hr = IAudioRenderClient_ReleaseBuffer(rc, 16, AUDCLNT_BUFFERFLAGS_SILENT);
+        t->same_render = rc == t->rc;
+        IAudioRenderClient_Release(rc);
+    }
+    CoUninitialize();
+    return 0;
+}
+
+static void test_marshal(void)
+{
+    struct marshal_test t = {0};
+    HANDLE thread;
+    HRESULT hr;
+
+    if (!(t.ac = create_client(0, 1000000, NULL))) return;
+    if (!(t.rc = get_service(t.ac, &IID_IAudioRenderClient, "IAudioRenderClient")))
+    {
+        IAudioClient_Release(t.ac);
+        return;
+    }
+    hr = CoMarshalInterThreadInterfaceInStream(&IID_IAudioClient, (IUnknown *)t.ac, &t.client_stream);
+    ok(hr == S_OK, "CoMarshalInterThreadInterfaceInStream(IAudioClient): got %08lx, expected S_OK\n", hr);
+    hr = CoMarshalInterThreadInterfaceInStream(&IID_IAudioRenderClient, (IUnknown *)t.rc, &t.render_stream);
+    ok(hr == S_OK, "CoMarshalInterThreadInterfaceInStream(IAudioRenderClient): got %08lx, expected S_OK\n", hr);
+    if (t.client_stream && t.render_stream)
+    {
+        thread = CreateThread(NULL, 0, marshal_thread, &t, 0, NULL);
+        ok(WaitForSingleObject(thread, 10000) == WAIT_OBJECT_0, "the STA thread did not end\n");
+        CloseHandle(thread);
+        ok(t.client_hr == S_OK && t.size_hr == S_OK && t.frames == get_buffer_size(t.ac),
+           "IAudioClient in an STA: unmarshaled %08lx, GetBufferSize %08lx %u\n", t.client_hr, t.size_hr, t.frames);
+        ok(t.render_hr == S_OK && t.buffer_hr == S_OK, "IAudioRenderClient in an STA: unmarshaled %08lx, "
+           "GetBuffer and ReleaseBuffer %08lx\n", t.render_hr, t.buffer_hr);
+        if (env.backend != TEST_BACKEND_UNSET)
+            ok(t.same_client && t.same_render, "unmarshaled in an STA: a proxy, expected the agile object\n");
+    }
+    else
+    {
+        if (t.client_stream) IStream_Release(t.client_stream);
+        if (t.render_stream) IStream_Release(t.render_stream);
+    }
+    IAudioRenderClient_Release(t.rc);
+    IAudioClient_Release(t.ac);
 }
 
 /* ---- Calls from many threads ------------------------------------------------------------------- */
@@ -1739,6 +1861,7 @@ int main(void)
         test_client3();
         test_autoconvert();
         test_threads();
+        test_marshal();
         test_activate_async();
     }
     else skip("no usable mix format: no stream tests\n");
