@@ -596,6 +596,75 @@ static void test_winmm(void)
     CloseHandle(event);
 }
 
+/* A rate other than the device's: once every header is done, waveOutGetPosition says exactly what
+ * was written, never more (the stream's clock counts no frame the resampler has not delivered). */
+static void test_winmm_resampled(void)
+{
+    static const struct { UINT32 rate; UINT16 bits, channels; UINT32 frames; } cases[] =
+    {
+        { 22050, 8, 1, 13230 },
+        { 44100, 16, 2, 22050 },
+        { 11025, 16, 1, 7000 },
+    };
+    WAVEFORMATEX wfx = {WAVE_FORMAT_PCM};
+    WAVEHDR header;
+    unsigned int i;
+    DWORD begin;
+    HANDLE event;
+    HWAVEOUT wo;
+    MMTIME time;
+    MMRESULT mr;
+    BYTE *data;
+
+    if (!have_endpoint)
+    {
+        skip("no endpoint: nothing plays\n");
+        return;
+    }
+    event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    for (i = 0; i < ARRAY_SIZE(cases); i++)
+    {
+        wfx.nChannels = cases[i].channels;
+        wfx.nSamplesPerSec = cases[i].rate;
+        wfx.wBitsPerSample = cases[i].bits;
+        wfx.nBlockAlign = wfx.nChannels * wfx.wBitsPerSample / 8;
+        wfx.nAvgBytesPerSec = wfx.nSamplesPerSec * wfx.nBlockAlign;
+        mr = waveOutOpen(&wo, WAVE_MAPPER, &wfx, (DWORD_PTR)event, 0, CALLBACK_EVENT);
+        ok(mr == MMSYSERR_NOERROR, "waveOutOpen(%lu Hz, %u bits, %u ch): got %u, expected MMSYSERR_NOERROR\n",
+           wfx.nSamplesPerSec, wfx.wBitsPerSample, wfx.nChannels, mr);
+        if (mr != MMSYSERR_NOERROR) continue;
+        WaitForSingleObject(event, 1000);   /* WOM_OPEN */
+
+        data = malloc(cases[i].frames * wfx.nBlockAlign);
+        memset(data, wfx.wBitsPerSample == 8 ? 0x80 : 0, cases[i].frames * wfx.nBlockAlign);
+        memset(&header, 0, sizeof(header));
+        header.lpData = (char *)data;
+        header.dwBufferLength = cases[i].frames * wfx.nBlockAlign;
+        mr = waveOutPrepareHeader(wo, &header, sizeof(header));
+        if (mr == MMSYSERR_NOERROR) mr = waveOutWrite(wo, &header, sizeof(header));
+        ok(mr == MMSYSERR_NOERROR, "waveOutPrepareHeader, waveOutWrite: got %u, expected MMSYSERR_NOERROR\n", mr);
+        begin = GetTickCount();
+        while (mr == MMSYSERR_NOERROR && !(header.dwFlags & WHDR_DONE) && GetTickCount() - begin < 5000)
+            WaitForSingleObject(event, 50);
+        ok(header.dwFlags & WHDR_DONE, "%lu Hz: the header is not done after 5 s\n", wfx.nSamplesPerSec);
+
+        memset(&time, 0, sizeof(time));
+        time.wType = TIME_BYTES;
+        mr = waveOutGetPosition(wo, &time, sizeof(time));
+        ok(mr == MMSYSERR_NOERROR && time.wType == TIME_BYTES && time.u.cb == header.dwBufferLength,
+           "%lu Hz, %u bits, %u ch: waveOutGetPosition(TIME_BYTES) after the buffer played: got %u, type %u, %lu "
+           "bytes, expected the %lu written\n", wfx.nSamplesPerSec, wfx.wBitsPerSample, wfx.nChannels, mr,
+           time.wType, time.u.cb, header.dwBufferLength);
+
+        waveOutReset(wo);
+        waveOutUnprepareHeader(wo, &header, sizeof(header));
+        mr = waveOutClose(wo);
+        ok(mr == MMSYSERR_NOERROR, "waveOutClose: got %u, expected MMSYSERR_NOERROR\n", mr);
+        free(data);
+    }
+    CloseHandle(event);
+}
+
 /* ---- xaudio2 ------------------------------------------------------------------------------------------ */
 
 /* The source voice's callback: OnStreamEnd sets an event; errors are counted. */
@@ -746,6 +815,7 @@ clients[] =
 {
     {"dsound", test_dsound},
     {"winmm", test_winmm},
+    {"winmm-resampled", test_winmm_resampled},
     {"xaudio2", test_xaudio2},
 };
 
