@@ -86,23 +86,40 @@ static const IActivateAudioInterfaceAsyncOperationVtbl activation_vtbl =
     activation_GetActivateResult,
 };
 
-/* The device a path names: an endpoint id, or the default endpoint of a direction, as Windows
- * takes DEVINTERFACE_AUDIO_RENDER / _CAPTURE in their string form. */
+/* The device a path names: an endpoint's device interface path, as Windows names it (see
+ * device_interface_path; Windows.Media.Devices hands programs these), or the default endpoint of a
+ * direction, as Windows takes DEVINTERFACE_AUDIO_RENDER / _CAPTURE in their string form. Anything
+ * else, an endpoint's bare id included, names no device interface: ERROR_FILE_NOT_FOUND, as on
+ * Windows. */
 static HRESULT activation_device(const WCHAR *path, IMMDevice **device)
 {
-    IMMDeviceEnumerator *enumerator;
+    static const WCHAR prefix[] = L"\\\\?\\SWD#MMDEVAPI#";
+    WCHAR id[56], expected[DEVICE_INTERFACE_PATH_MAX];
+    struct mmdevice *endpoint;
     GUID interface_class;
     HRESULT hr;
 
-    if (FAILED(hr = enumerator_create(&IID_IMMDeviceEnumerator, (void **)&enumerator))) return hr;
-    if (CLSIDFromString(path, &interface_class) == S_OK && IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER))
-        hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(enumerator, eRender, eMultimedia, device);
-    else if (CLSIDFromString(path, &interface_class) == S_OK && IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_CAPTURE))
-        hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(enumerator, eCapture, eMultimedia, device);
-    else
-        hr = IMMDeviceEnumerator_GetDevice(enumerator, path, device);
-    IMMDeviceEnumerator_Release(enumerator);
-    return hr;
+    if (FAILED(hr = devices_init())) return hr;
+    *device = NULL;
+    if (CLSIDFromString(path, &interface_class) == S_OK && (IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER)
+        || IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_CAPTURE)))
+    {
+        endpoint = device_default(IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER) ? eRender : eCapture);
+    }
+    else if (!wcsnicmp(path, prefix, ARRAY_SIZE(prefix) - 1))
+    {
+        lstrcpynW(id, path + ARRAY_SIZE(prefix) - 1, ARRAY_SIZE(id));
+        if ((endpoint = device_find(id)))
+        {
+            device_interface_path(endpoint, expected);
+            if (wcsicmp(path, expected)) endpoint = NULL;
+        }
+    }
+    else endpoint = NULL;
+    if (!endpoint) return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+    *device = &endpoint->IMMDevice_iface;
+    IMMDevice_AddRef(*device);
+    return S_OK;
 }
 
 static void CALLBACK activation_run(TP_CALLBACK_INSTANCE *instance, void *context)

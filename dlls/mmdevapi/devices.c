@@ -84,6 +84,17 @@ HKEY device_open_key(const struct mmdevice *device, const WCHAR *subkey, REGSAM 
     return key;
 }
 
+/* The endpoint's device interface path, under the name Windows gives its software device:
+ * "\\?\SWD#MMDEVAPI#{0.0.F.00000000}.{guid}#{DEVINTERFACE_AUDIO_RENDER or _CAPTURE}". */
+void device_interface_path(const struct mmdevice *device, WCHAR path[DEVICE_INTERFACE_PATH_MAX])
+{
+    WCHAR class[40];
+
+    guid_to_string(device->flow == eRender ? &DEVINTERFACE_AUDIO_RENDER : &DEVINTERFACE_AUDIO_CAPTURE, class,
+                   ARRAY_SIZE(class));
+    swprintf(path, DEVICE_INTERFACE_PATH_MAX, L"\\\\?\\SWD#MMDEVAPI#%s#%s", device->id, class);
+}
+
 static const IMMDeviceVtbl device_vtbl;
 static const IMMEndpointVtbl endpoint_vtbl;
 
@@ -152,10 +163,17 @@ static void write_utf8(HKEY key, const PROPERTYKEY *pkey, const char *utf8)
     write_string(key, pkey, string);
 }
 
+/* Where Windows keeps the path of the kernel-streaming filter behind the endpoint, "{2}." and a device
+ * interface path; programs read it to tell endpoints apart. There is no such filter here: it holds
+ * the endpoint's own interface path, which names it to ActivateAudioInterfaceAsync. */
+static const PROPERTYKEY device_interface_key =
+    {{0x233164c8, 0x1b2c, 0x4c7d, {0xbc, 0x68, 0xb6, 0x71, 0x68, 0x7a, 0x25, 0x67}}, 1};
+
 static void store_endpoint_properties(struct mmdevice *device, const struct endpoint_info *info)
 {
     const struct endpoint_format *format = &info->format;
     WCHAR name[MMDEVAPI_DEVICE_NAME_MAX], friendly[MMDEVAPI_DEVICE_NAME_MAX + 64], guid[40];
+    WCHAR path[DEVICE_INTERFACE_PATH_MAX], key_value[DEVICE_INTERFACE_PATH_MAX + 4];
     const WCHAR *description = device_description(info->form_factor, device->flow);
     WAVEFORMATEXTENSIBLE wfx = {{0}};
     PROPVARIANT blob = { .vt = VT_BLOB };
@@ -172,6 +190,9 @@ static void store_endpoint_properties(struct mmdevice *device, const struct endp
     write_dword(key, &PKEY_AudioEndpoint_PhysicalSpeakers, format->channel_mask);
     StringFromGUID2(&device->guid, guid, ARRAY_SIZE(guid));
     write_string(key, &PKEY_AudioEndpoint_GUID, guid);
+    device_interface_path(device, path);
+    swprintf(key_value, ARRAY_SIZE(key_value), L"{2}.%s", path);
+    write_string(key, &device_interface_key, key_value);
     write_utf8(key, &PKEY_MMDevapi_Backend, backend_name);
     write_utf8(key, &PKEY_MMDevapi_BackendDevice, info->key);
 

@@ -87,6 +87,8 @@ extern UINT devices_count;
 struct mmdevice *device_default(EDataFlow flow);
 struct mmdevice *device_find(const WCHAR *id);
 HKEY device_open_key(const struct mmdevice *device, const WCHAR *subkey, REGSAM access);
+#define DEVICE_INTERFACE_PATH_MAX 128
+void device_interface_path(const struct mmdevice *device, WCHAR path[DEVICE_INTERFACE_PATH_MAX]);
 
 /* Frames written and not yet taken by the engine. The engine's index first: the program's can only
  * have grown since, so the difference never goes below 0; a ring scribbled on reads as full. */

@@ -36,6 +36,11 @@ static const PROPERTYKEY key_module_backend =
 static const PROPERTYKEY key_module_device =
     {{0x3521834e, 0xb99a, 0x4c0c, {0xae, 0x72, 0x27, 0x4e, 0x03, 0x71, 0x95, 0x6c}}, 2};
 
+/* What Windows calls nothing in its headers: the endpoint's device interface (see
+ * test_endpoint_properties). */
+static const PROPERTYKEY key_device_interface =
+    {{0x233164c8, 0x1b2c, 0x4c7d, {0xbc, 0x68, 0xb6, 0x71, 0x68, 0x7a, 0x25, 0x67}}, 1};
+
 /* A key of this test's own, written to check that values persist. */
 static const PROPERTYKEY key_test_persist =
     {{0xcee0791a, 0x24db, 0x41c2, {0x87, 0x16, 0xa5, 0x76, 0x8f, 0x1f, 0x90, 0xf0}}, 1};
@@ -933,11 +938,16 @@ static void test_endpoint_properties(IMMDevice *dev, EDataFlow flow)
     const WCHAR *iface_name = flow == eRender ? env.render_name : env.capture_name;
     const WCHAR *desc = flow == eRender ? L"Speakers" : L"Microphone";
     const struct test_format *fmt = flow == eRender ? &env.render_format : &env.capture_format;
-    WCHAR friendly[300], guid[40] = {0}, *id;
+    WCHAR friendly[300], guid[40] = {0}, path[160] = {0}, class[40], *id;
+    PROPVARIANT pv;
 
     if ((id = get_id(dev)))
     {
         if (wcslen(id) == 55) wcscpy(guid, id + 17);
+        StringFromGUID2(flow == eRender ? &DEVINTERFACE_AUDIO_RENDER : &DEVINTERFACE_AUDIO_CAPTURE, class,
+                        ARRAY_SIZE(class));
+        _wcslwr(class);
+        _snwprintf(path, ARRAY_SIZE(path) - 1, L"{2}.\\\\?\\SWD#MMDEVAPI#%s#%s", id, class);
         CoTaskMemFree(id);
     }
     _snwprintf(friendly, ARRAY_SIZE(friendly), L"%s (%s)", desc, iface_name);
@@ -957,6 +967,19 @@ static void test_endpoint_properties(IMMDevice *dev, EDataFlow flow)
         check_uint(dev, &PKEY_AudioEndpoint_PhysicalSpeakers, "AudioEndpoint_PhysicalSpeakers",
                    have_backend && channel_mask(fmt->channels), channel_mask(fmt->channels));
     check_device_format(dev, have_backend ? fmt : NULL);
+
+    /* Windows keeps "{2}." and the device interface path of the endpoint's kernel-streaming filter
+     * there (Wine's tests want a VT_LPWSTR); ours, without such a filter, the endpoint's own device
+     * interface path, which ActivateAudioInterfaceAsync takes. */
+    if (get_value(dev, &key_device_interface, &pv) == S_OK)
+    {
+        ok(pv.vt == VT_LPWSTR && !wcsncmp(pv.pwszVal, L"{2}.\\\\?\\", 8), "device interface key: vt %u %s, "
+           "expected VT_LPWSTR \"{2}.\\\\?\\...\"\n", pv.vt, pv.vt == VT_LPWSTR ? dbgstr_w(pv.pwszVal) : "");
+        if (have_backend && pv.vt == VT_LPWSTR)
+            ok(!wcscmp(pv.pwszVal, path), "device interface key is %s, expected %s\n", dbgstr_w(pv.pwszVal),
+               dbgstr_w(path));
+        PropVariantClear(&pv);
+    }
 }
 
 static void test_property_persistence(IMMDevice *dev)

@@ -1768,7 +1768,7 @@ static void test_activate_async(void)
 {
     activate_async_func activate = (void *)GetProcAddress(GetModuleHandleA("mmdevapi.dll"),
                                                           "ActivateAudioInterfaceAsync");
-    WCHAR render[40], *id = NULL;
+    WCHAR render[40], path[160] = {0}, *id = NULL;
     IAudioClient *ac;
     IUnknown *out;
     HRESULT hr;
@@ -1795,16 +1795,25 @@ static void test_activate_async(void)
         IUnknown_Release(out);
     }
 
-    /* An endpoint's id names that endpoint. */
+    /* An endpoint's device interface path names it (Windows.Media.Devices gives programs these);
+     * its bare id names no device interface, on Windows as Wine's tests found: what cannot be
+     * activated says so in the result, not in the call. */
     IMMDevice_GetId(dev, &id);
-    hr = activate_async(activate, id, &IID_IAudioClient, &out);
-    ok(hr == S_OK && out, "activation on %s: got %08lx %p\n", dbgstr_w(id), hr, out);
+    _snwprintf(path, ARRAY_SIZE(path) - 1, L"\\\\?\\SWD#MMDEVAPI#%s#%s", id, _wcslwr(render));
+    hr = activate_async(activate, path, &IID_IAudioClient, &out);
+    ok(hr == S_OK && out, "activation on %s: got %08lx %p\n", dbgstr_w(path), hr, out);
     if (out) IUnknown_Release(out);
+    hr = activate_async(activate, id, &IID_IAudioClient, &out);
+    ok(hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) && !out, "activation on the bare id %s: got %08lx %p, "
+       "expected ERROR_FILE_NOT_FOUND\n", dbgstr_w(id), hr, out);
     CoTaskMemFree(id);
-
-    /* What cannot be activated says so in the result, not in the call. */
-    hr = activate_async(activate, L"{0.0.0.00000000}.{deadbeef-dead-beef-dead-beefdeadbeef}", &IID_IAudioClient, &out);
-    ok(hr == E_NOTFOUND && !out, "activation on an unknown endpoint: got %08lx %p, expected E_NOTFOUND\n", hr, out);
+    hr = activate_async(activate, L"\\\\?\\SWD#MMDEVAPI#{0.0.0.00000000}.{deadbeef-dead-beef-dead-beefdeadbeef}"
+                        L"#{e6327cad-dcec-4949-ae8a-991e976a79d2}", &IID_IAudioClient, &out);
+    ok(hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) && !out, "activation on an unknown endpoint: got %08lx %p, "
+       "expected ERROR_FILE_NOT_FOUND\n", hr, out);
+    hr = activate_async(activate, L"winetest_bogus", &IID_IAudioClient, &out);
+    ok(hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) && !out, "activation on a bogus path: got %08lx %p, "
+       "expected ERROR_FILE_NOT_FOUND\n", hr, out);
     hr = activate_async(activate, render, &iid_unknown_interface, &out);
     ok(hr == E_NOINTERFACE && !out, "activation of an unknown interface: got %08lx %p, expected E_NOINTERFACE\n",
        hr, out);
