@@ -1,26 +1,71 @@
-/* Sample-rate conversion: polyphase windowed sinc, exact rational stepping. */
+/* Sample-rate conversion: polyphase windowed sinc, exact rational stepping.
+ *
+ * Two tables of the same filter: one row for each phase the create-time ratio visits (in / out
+ * reduced: 160 rows at 44.1 -> 48 kHz), used as long as the rate is the one given to create, and
+ * a finer one (RESAMPLE_PHASES per input frame) interpolated between rows for any other rate
+ * (resample_set_input_rate). Both are shared by the resamplers of the same ratio.
+ *
+ * The inner loop (one output frame: a dot product of the history with a row for each channel)
+ * comes as a plain C reference and SIMD variants beside it, chosen at run time. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define RESAMPLE_X86 1
+#endif
 
 #include "channels.h"
 #include "resample.h"
 
 /* The filter, chosen by the measurements of tests/engine/resample_compare.c: taps per output frame
  * when upsampling (more in proportion when downsampling), the Kaiser window's beta, the cutoff (-6
- * dB) as a fraction of the lower Nyquist frequency, and the phases of the table per input frame
- * (fewer in proportion when downsampling: the filter is smoother then). At 44.1 -> 48 kHz: THD+N
- * 137 dB below a 1 kHz sine, 122 dB at 15 kHz, -0.24 dB at 20 kHz, aliases 120 dB down; 64 taps
- * cost a third less but fall 3.5 dB at 20 kHz, 256 phases halve the table but lose 12 dB at 15
- * kHz. */
+ * dB) as a fraction of the lower Nyquist frequency, and the phases of the interpolated table per
+ * input frame (fewer in proportion when downsampling: the filter is smoother then). At 44.1 -> 48
+ * kHz, interpolated: THD+N 137 dB below a 1 kHz sine, 122 dB at 15 kHz, -0.24 dB at 20 kHz,
+ * aliases 120 dB down; 64 taps cost a third less but fall 3.5 dB at 20 kHz, 256 phases halve the
+ * table but lose 12 dB at 15 kHz. */
 #define RESAMPLE_TAPS 96
 #define RESAMPLE_BETA 12.0
 #define RESAMPLE_CUTOFF 0.95
 #define RESAMPLE_PHASES 512
+/* The exact table's rows at most (11.025 -> 48 kHz has 640, 44.1 -> 48 kHz 160); ratios with more
+ * (odd rates) use the interpolated table throughout. */
+#define RESAMPLE_EXACT_MAX 1024
 /* Input frames appended to the history at a time. */
 #define RESAMPLE_BLOCK 1024
 /* Rates are counted in thousandths of Hz for resample_set_input_rate. */
 #define RESAMPLE_RATE_SCALE 1000
+/* Rows and history planes start on a cache line. */
+#define RESAMPLE_ALIGN 64
+
+/* The filter of one reduced ratio in / out, shared. Immutable once built. */
+struct resample_tables
+{
+    struct resample_tables *next;
+    unsigned int refs;
+    uint32_t in, out;           /* the ratio, reduced */
+    uint32_t taps;              /* a multiple of 8 */
+    /* Interpolated: phases + 1 rows; row p is the filter for an output frame p / phases of an input
+     * frame after a history frame (the last row repeats the first shifted by one, so that
+     * interpolation needs no wrap). */
+    uint32_t phases;
+    float *table;
+    /* Exact, or NULL: out rows in the order the clock visits them, so that they stream through
+     * the cache one after the other: row i is for a phase of (i * in mod out) / out of an input
+     * frame; exact_row[k] is the row of phase k / out. */
+    float *exact;
+    uint32_t *exact_row;
+};
+
+static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct resample_tables *tables_list;
+
+struct resample;
+/* Produces up to max frames from the history; returns how many. */
+typedef uint32_t (*resample_filter_func)(struct resample *r, float *out, uint32_t max);
 
 struct resample
 {
@@ -30,13 +75,13 @@ struct resample
     double in_rate;             /* the current one */
     int passthrough;
 
-    /* The table: phases + 1 rows of taps coefficients; row p is the filter for an output frame p /
-     * phases of an input frame after a history frame (the last row repeats the first shifted by
-     * one, so that interpolation needs no wrap). */
+    const struct resample_tables *tables;
     uint32_t taps;
     uint32_t phases;
-    float *table;
-    float *coefs;               /* the interpolated row for the current output frame */
+    int exact;                  /* the current rate steps through the exact table */
+    float *coefs;               /* the interpolated row for the current output frame (reference) */
+    resample_filter_func filter;
+    enum resample_variant variant;
 
     /* The clock: each output frame advances the input by num / den frames, step_int + step_rem /
      * den. The next output frame reads taps history frames from index on, its centre frac / den
@@ -65,29 +110,24 @@ static double bessel_i0(double x)
     return sum;
 }
 
-/* Fills the table for a cutoff of fc (fraction of the input Nyquist frequency); each row is
- * normalised to a gain of exactly 1 at DC. */
-static void make_table(struct resample *r, double fc)
+/* One row for a cutoff of fc (fraction of the input Nyquist frequency), centred offset (0 to 1)
+ * of an input frame after tap taps / 2 - 1; normalised to a gain of exactly 1 at DC. */
+static void make_row(float *row, uint32_t taps, double fc, double offset)
 {
-    const double half = r->taps / 2, i0_beta = bessel_i0(RESAMPLE_BETA);
-    uint32_t p, j;
+    const double half = taps / 2, i0_beta = bessel_i0(RESAMPLE_BETA);
+    double sum = 0.0;
+    uint32_t j;
 
-    for (p = 0; p <= r->phases; p++)
+    for (j = 0; j < taps; j++)
     {
-        float *row = r->table + (size_t)p * r->taps;
-        double sum = 0.0;
+        double t = j - (half - 1.0) - offset, u = t / half, x = M_PI * fc * t;
+        double h = fc * (x == 0.0 ? 1.0 : sin(x) / x);
 
-        for (j = 0; j < r->taps; j++)
-        {
-            double t = j - (half - 1.0) - (double)p / r->phases, u = t / half, x = M_PI * fc * t;
-            double h = fc * (x == 0.0 ? 1.0 : sin(x) / x);
-
-            h *= u * u < 1.0 ? bessel_i0(RESAMPLE_BETA * sqrt(1.0 - u * u)) / i0_beta : 0.0;
-            row[j] = (float)h;
-            sum += h;
-        }
-        for (j = 0; j < r->taps; j++) row[j] = (float)(row[j] / sum);
+        h *= u * u < 1.0 ? bessel_i0(RESAMPLE_BETA * sqrt(1.0 - u * u)) / i0_beta : 0.0;
+        row[j] = (float)h;
+        sum += h;
     }
+    for (j = 0; j < taps; j++) row[j] = (float)(row[j] / sum);
 }
 
 static uint64_t gcd(uint64_t a, uint64_t b)
@@ -99,6 +139,96 @@ static uint64_t gcd(uint64_t a, uint64_t b)
         b = t;
     }
     return a;
+}
+
+static void *alloc_aligned(size_t size)
+{
+    return aligned_alloc(RESAMPLE_ALIGN, (size + RESAMPLE_ALIGN - 1) & ~(size_t)(RESAMPLE_ALIGN - 1));
+}
+
+static void tables_free(struct resample_tables *t)
+{
+    free(t->table);
+    free(t->exact);
+    free(t->exact_row);
+    free(t);
+}
+
+static struct resample_tables *tables_build(uint32_t in, uint32_t out)
+{
+    const double fc = in > out ? (double)out / in : 1.0;
+    struct resample_tables *t;
+    uint32_t p;
+
+    if (!(t = calloc(1, sizeof(*t)))) return NULL;
+    t->refs = 1;
+    t->in = in;
+    t->out = out;
+    /* A multiple of 8 for the dot product's blocks; the phases scale down with the cutoff. */
+    t->taps = ((uint32_t)ceil(RESAMPLE_TAPS / fc) + 7) & ~7u;
+    t->phases = (uint32_t)ceil(RESAMPLE_PHASES * fc);
+    if (t->phases < 16) t->phases = 16;
+    if (!(t->table = alloc_aligned((size_t)(t->phases + 1) * t->taps * sizeof(float)))) goto fail;
+    for (p = 0; p <= t->phases; p++)
+        make_row(t->table + (size_t)p * t->taps, t->taps, fc * RESAMPLE_CUTOFF, (double)p / t->phases);
+    if (out <= RESAMPLE_EXACT_MAX)
+    {
+        uint32_t phase = 0;
+
+        if (!(t->exact = alloc_aligned((size_t)out * t->taps * sizeof(float)))) goto fail;
+        if (!(t->exact_row = malloc((size_t)out * sizeof(*t->exact_row)))) goto fail;
+        for (p = 0; p < out; p++, phase = (phase + in % out) % out)
+        {
+            make_row(t->exact + (size_t)p * t->taps, t->taps, fc * RESAMPLE_CUTOFF, (double)phase / out);
+            t->exact_row[phase] = p;
+        }
+    }
+    return t;
+
+fail:
+    tables_free(t);
+    return NULL;
+}
+
+/* The tables for in_rate -> out_rate, shared with other resamplers of the same ratio. */
+static const struct resample_tables *tables_get(uint32_t in_rate, uint32_t out_rate)
+{
+    const uint32_t g = (uint32_t)gcd(in_rate, out_rate), in = in_rate / g, out = out_rate / g;
+    struct resample_tables *t;
+
+    pthread_mutex_lock(&tables_lock);
+    for (t = tables_list; t; t = t->next)
+        if (t->in == in && t->out == out)
+        {
+            t->refs++;
+            break;
+        }
+    if (!t && (t = tables_build(in, out)))
+    {
+        t->next = tables_list;
+        tables_list = t;
+    }
+    pthread_mutex_unlock(&tables_lock);
+    return t;
+}
+
+static void tables_put(const struct resample_tables *tables)
+{
+    struct resample_tables **t;
+
+    pthread_mutex_lock(&tables_lock);
+    for (t = &tables_list; *t; t = &(*t)->next)
+        if (*t == tables)
+        {
+            if (!--(*t)->refs)
+            {
+                struct resample_tables *dead = *t;
+                *t = dead->next;
+                tables_free(dead);
+            }
+            break;
+        }
+    pthread_mutex_unlock(&tables_lock);
 }
 
 /* Sets the clock to in_rate, keeping the position of the next output frame. */
@@ -116,6 +246,8 @@ static void set_step(struct resample *r, double in_rate)
     r->step_int = num / den;
     r->step_rem = num % den;
     r->phase_scale = (double)r->phases / den;
+    /* The ratio of the tables, reduced as they are: its den phases are the exact table's rows. */
+    r->exact = r->tables->exact && num == r->tables->in && den == r->tables->out;
 }
 
 /* The history frames kept while passing through: what the filter needs before the next frame. */
@@ -134,10 +266,11 @@ void resample_reset(struct resample *r)
     r->frac = 0;
 }
 
+static enum resample_variant best_variant(void);
+
 struct resample *resample_create(uint32_t in_rate, uint32_t out_rate, uint32_t channels)
 {
     struct resample *r;
-    double fc;
 
     if (in_rate < 1000 || in_rate > 768000 || out_rate < 1000 || out_rate > 768000) return NULL;
     if (!channels || channels > CHANNELS_MAX) return NULL;
@@ -146,22 +279,25 @@ struct resample *resample_create(uint32_t in_rate, uint32_t out_rate, uint32_t c
     r->channels = channels;
     r->out_rate = out_rate;
     r->create_rate = in_rate;
-    fc = in_rate > out_rate ? (double)out_rate / in_rate : 1.0;
-    /* A multiple of 8 for the dot product's blocks; the phases scale down with the cutoff. */
-    r->taps = ((uint32_t)ceil(RESAMPLE_TAPS / fc) + 7) & ~7u;
-    r->phases = (uint32_t)ceil(RESAMPLE_PHASES * fc);
-    if (r->phases < 16) r->phases = 16;
-    /* Room for the history, a block, and the frames a rate twice as fast may skip. */
+    if (!(r->tables = tables_get(in_rate, out_rate)))
+    {
+        free(r);
+        return NULL;
+    }
+    r->taps = r->tables->taps;
+    r->phases = r->tables->phases;
+    /* Room for the history, a block, and the frames a rate twice as fast may skip; each plane a
+     * whole number of cache lines. */
     r->capacity = r->taps + RESAMPLE_BLOCK + 2 * (in_rate / out_rate + 1);
-    r->table = malloc((size_t)(r->phases + 1) * r->taps * sizeof(float));
-    r->coefs = malloc((size_t)r->taps * sizeof(float));
-    r->history = malloc((size_t)channels * r->capacity * sizeof(float));
-    if (!r->table || !r->coefs || !r->history)
+    r->capacity = (r->capacity + RESAMPLE_ALIGN / sizeof(float) - 1) & ~(uint32_t)(RESAMPLE_ALIGN / sizeof(float) - 1);
+    r->coefs = alloc_aligned((size_t)r->taps * sizeof(float));
+    r->history = alloc_aligned((size_t)channels * r->capacity * sizeof(float));
+    if (!r->coefs || !r->history)
     {
         resample_destroy(r);
         return NULL;
     }
-    make_table(r, fc * RESAMPLE_CUTOFF);
+    resample_set_variant(r, best_variant());
     set_step(r, in_rate);
     resample_reset(r);
     return r;
@@ -170,7 +306,7 @@ struct resample *resample_create(uint32_t in_rate, uint32_t out_rate, uint32_t c
 void resample_destroy(struct resample *r)
 {
     if (!r) return;
-    free(r->table);
+    if (r->tables) tables_put(r->tables);
     free(r->coefs);
     free(r->history);
     free(r);
@@ -214,6 +350,72 @@ double resample_delay(const struct resample *r)
     return (r->fill - next) * r->out_rate / r->in_rate;
 }
 
+/* The filter loop of a variant: for each output frame, FRAME(h0, h1, w, interp, x, stride,
+ * channels, taps, out, coefs) writes out[0 .. channels) from the history at x (one plane every
+ * stride floats) and the row h0, or, when interp, the row h0 + w * (h1 - h0) (coefs: taps floats
+ * of scratch, aligned). interp is a constant in each call, so that each loop has its own code. */
+#define DEFINE_FILTER(name, attributes, FRAME) \
+    static inline __attribute__((always_inline)) attributes uint32_t name##_loop(struct resample *r, float *out, \
+                                                                               uint32_t max, uint32_t channels) \
+    { \
+        const uint32_t taps = r->taps, fill = r->fill; \
+        const uint64_t den = r->den, step_int = r->step_int, step_rem = r->step_rem; \
+        const size_t stride = r->capacity; \
+        const float *history = r->history; \
+        uint32_t index = r->index, done; \
+        uint64_t frac = r->frac; \
+        \
+        if (r->exact) \
+        { \
+            const float *table = r->tables->exact, *end = table + den * taps; \
+            const float *row = table + (size_t)r->tables->exact_row[frac] * taps; \
+            for (done = 0; done < max && index + taps <= fill; done++, out += channels) \
+            { \
+                FRAME(row, NULL, 0.0f, 0, history + index, stride, channels, taps, out, r->coefs); \
+                if ((row += taps) == end) row = table; \
+                index += step_int; \
+                frac += step_rem; \
+                if (frac >= den) \
+                { \
+                    frac -= den; \
+                    index++; \
+                } \
+            } \
+        } \
+        else \
+        { \
+            const float *table = r->tables->table; \
+            const double phase_scale = r->phase_scale; \
+            for (done = 0; done < max && index + taps <= fill; done++, out += channels) \
+            { \
+                double pos = frac * phase_scale; \
+                uint32_t p = (uint32_t)pos; \
+                const float *h0 = table + (size_t)p * taps; \
+                FRAME(h0, h0 + taps, (float)(pos - p), 1, history + index, stride, channels, taps, out, r->coefs); \
+                index += step_int; \
+                frac += step_rem; \
+                if (frac >= den) \
+                { \
+                    frac -= den; \
+                    index++; \
+                } \
+            } \
+        } \
+        r->index = index; \
+        r->frac = frac; \
+        return done; \
+    } \
+    \
+    /* Mono and stereo with the channels known to the compiler. */ \
+    static attributes uint32_t name(struct resample *r, float *out, uint32_t max) \
+    { \
+        if (r->channels == 1) return name##_loop(r, out, max, 1); \
+        if (r->channels == 2) return name##_loop(r, out, max, 2); \
+        return name##_loop(r, out, max, r->channels); \
+    }
+
+/* The reference. */
+
 /* The dot product over eight running sums, which the compiler keeps in vector registers. */
 static inline float dot(const float *x, const float *h, uint32_t n)
 {
@@ -237,33 +439,212 @@ static inline void interpolate(float *restrict coefs, const float *restrict h0, 
         for (k = 0; k < 8; k++) coefs[k] = h0[k] + w * (h1[k] - h0[k]);
 }
 
-/* Produces up to max frames from the history; returns how many. */
-static uint32_t filter(struct resample *r, float *out, uint32_t max)
+static inline void frame_c(const float *h0, const float *h1, float w, int interp, const float *x, size_t stride,
+                           uint32_t channels, uint32_t taps, float *out, float *coefs)
 {
-    const uint32_t taps = r->taps, channels = r->channels;
-    float *coefs = r->coefs;
-    uint32_t done, c;
+    uint32_t c;
 
-    for (done = 0; done < max && r->index + taps <= r->fill; done++, out += channels)
+    if (interp)
     {
-        double pos = r->frac * r->phase_scale;
-        uint32_t p = (uint32_t)pos;
-        float w = (float)(pos - p);
-        const float *h0 = r->table + (size_t)p * taps, *h1 = h0 + taps;
-
         interpolate(coefs, h0, h1, w, taps);
-        for (c = 0; c < channels; c++)
-            out[c] = dot(r->history + (size_t)c * r->capacity + r->index, coefs, taps);
-
-        r->index += r->step_int;
-        r->frac += r->step_rem;
-        if (r->frac >= r->den)
-        {
-            r->frac -= r->den;
-            r->index++;
-        }
+        h0 = coefs;
     }
-    return done;
+    for (c = 0; c < channels; c++) out[c] = dot(x + c * stride, h0, taps);
+}
+
+DEFINE_FILTER(filter_c, , frame_c)
+
+#ifdef RESAMPLE_X86
+
+/* SSE2: the reference's eight sums in two registers, its products, interpolation and order of
+ * summing: the same bits. Channels go in pairs, which share the coefficients' loads. */
+#define SSE2_INLINE static inline __attribute__((always_inline, target("sse2")))
+
+SSE2_INLINE void coefs_sse2(const float *h0, const float *h1, __m128 w, int interp, uint32_t j, __m128 *lo, __m128 *hi)
+{
+    *lo = _mm_load_ps(h0 + j);
+    *hi = _mm_load_ps(h0 + j + 4);
+    if (interp)
+    {
+        *lo = _mm_add_ps(*lo, _mm_mul_ps(w, _mm_sub_ps(_mm_load_ps(h1 + j), *lo)));
+        *hi = _mm_add_ps(*hi, _mm_mul_ps(w, _mm_sub_ps(_mm_load_ps(h1 + j + 4), *hi)));
+    }
+}
+
+/* ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)) in the first lane. */
+SSE2_INLINE __m128 sum_sse2(__m128 lo, __m128 hi)
+{
+    __m128 s = _mm_add_ps(lo, hi);
+    s = _mm_add_ps(s, _mm_shuffle_ps(s, s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_add_ss(s, _mm_movehl_ps(s, s));
+}
+
+SSE2_INLINE void frame_sse2(const float *h0, const float *h1, float w, int interp, const float *x, size_t stride,
+                            uint32_t channels, uint32_t taps, float *out, float *coefs)
+{
+    const __m128 wv = _mm_set1_ps(w);
+    uint32_t c, j;
+
+    for (c = 0; c + 2 <= channels; c += 2)
+    {
+        const float *x0 = x + c * stride, *x1 = x0 + stride;
+        __m128 a0 = _mm_setzero_ps(), b0 = _mm_setzero_ps(), a1 = _mm_setzero_ps(), b1 = _mm_setzero_ps();
+
+        for (j = 0; j < taps; j += 8)
+        {
+            __m128 lo, hi;
+            coefs_sse2(h0, h1, wv, interp, j, &lo, &hi);
+            a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_loadu_ps(x0 + j), lo));
+            b0 = _mm_add_ps(b0, _mm_mul_ps(_mm_loadu_ps(x0 + j + 4), hi));
+            a1 = _mm_add_ps(a1, _mm_mul_ps(_mm_loadu_ps(x1 + j), lo));
+            b1 = _mm_add_ps(b1, _mm_mul_ps(_mm_loadu_ps(x1 + j + 4), hi));
+        }
+        _mm_store_ss(out + c, sum_sse2(a0, b0));
+        _mm_store_ss(out + c + 1, sum_sse2(a1, b1));
+    }
+    if (c < channels)
+    {
+        const float *x0 = x + c * stride;
+        __m128 a0 = _mm_setzero_ps(), b0 = _mm_setzero_ps();
+
+        for (j = 0; j < taps; j += 8)
+        {
+            __m128 lo, hi;
+            coefs_sse2(h0, h1, wv, interp, j, &lo, &hi);
+            a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_loadu_ps(x0 + j), lo));
+            b0 = _mm_add_ps(b0, _mm_mul_ps(_mm_loadu_ps(x0 + j + 4), hi));
+        }
+        _mm_store_ss(out + c, sum_sse2(a0, b0));
+    }
+}
+
+DEFINE_FILTER(filter_sse2, __attribute__((target("sse2"))), frame_sse2)
+
+/* AVX2 with FMA: the reference's eight sums in one register, each product added without
+ * rounding it first (and the interpolation fused likewise), the same order of summing. */
+#define AVX2_INLINE static inline __attribute__((always_inline, target("avx2,fma")))
+
+AVX2_INLINE __m256 coefs_avx2(const float *h0, const float *h1, __m256 w, int interp, uint32_t j)
+{
+    __m256 h = _mm256_load_ps(h0 + j);
+    return interp ? _mm256_fmadd_ps(w, _mm256_sub_ps(_mm256_load_ps(h1 + j), h), h) : h;
+}
+
+/* The first 4 lanes of the reference's order of summing: lo + hi lane by lane. */
+AVX2_INLINE __m128 fold_avx2(__m256 a)
+{
+    return _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+}
+
+/* The sums of a block of 16 taps of a channel pair, in two registers each: two chains of
+ * dependent additions per channel instead of one. */
+AVX2_INLINE void frame_avx2(const float *h0, const float *h1, float w, int interp, const float *x, size_t stride,
+                            uint32_t channels, uint32_t taps, float *out, float *coefs)
+{
+    const __m256 wv = _mm256_set1_ps(w);
+    uint32_t c, j;
+
+    for (c = 0; c + 2 <= channels; c += 2)
+    {
+        const float *x0 = x + c * stride, *x1 = x0 + stride;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
+        __m128 s;
+
+        for (j = 0; j + 16 <= taps; j += 16)
+        {
+            __m256 h = coefs_avx2(h0, h1, wv, interp, j), g = coefs_avx2(h0, h1, wv, interp, j + 8);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), h, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + j), h, a1);
+            b0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j + 8), g, b0);
+            b1 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + j + 8), g, b1);
+        }
+        if (j < taps)
+        {
+            __m256 h = coefs_avx2(h0, h1, wv, interp, j);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), h, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + j), h, a1);
+        }
+        /* (s0 + s1, s2 + s3, t0 + t1, t2 + t3), then the pairs' sums in lanes 0 and 1. */
+        s = _mm_hadd_ps(fold_avx2(_mm256_add_ps(a0, b0)), fold_avx2(_mm256_add_ps(a1, b1)));
+        s = _mm_hadd_ps(s, s);
+        _mm_storel_pi((__m64 *)(out + c), s);
+    }
+    if (c < channels)
+    {
+        const float *x0 = x + c * stride;
+        __m256 a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps();
+        __m128 s;
+
+        for (j = 0; j + 16 <= taps; j += 16)
+        {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), coefs_avx2(h0, h1, wv, interp, j), a0);
+            b0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j + 8), coefs_avx2(h0, h1, wv, interp, j + 8), b0);
+        }
+        if (j < taps) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), coefs_avx2(h0, h1, wv, interp, j), a0);
+        s = fold_avx2(_mm256_add_ps(a0, b0));
+        s = _mm_hadd_ps(s, s);
+        s = _mm_hadd_ps(s, s);
+        _mm_store_ss(out + c, s);
+    }
+}
+
+DEFINE_FILTER(filter_avx2, __attribute__((target("avx2,fma"))), frame_avx2)
+
+#endif
+
+static const struct
+{
+    const char *name;
+    resample_filter_func filter;
+}
+variants[RESAMPLE_VARIANT_COUNT] =
+{
+    [RESAMPLE_VARIANT_C] = {"c", filter_c},
+#ifdef RESAMPLE_X86
+    [RESAMPLE_VARIANT_SSE2] = {"sse2", filter_sse2},
+    [RESAMPLE_VARIANT_AVX2] = {"avx2+fma", filter_avx2},
+#else
+    [RESAMPLE_VARIANT_SSE2] = {"sse2", NULL},
+    [RESAMPLE_VARIANT_AVX2] = {"avx2+fma", NULL},
+#endif
+};
+
+const char *resample_variant_name(enum resample_variant variant)
+{
+    return (unsigned int)variant < RESAMPLE_VARIANT_COUNT ? variants[variant].name : NULL;
+}
+
+int resample_variant_supported(enum resample_variant variant)
+{
+    if ((unsigned int)variant >= RESAMPLE_VARIANT_COUNT || !variants[variant].filter) return 0;
+#ifdef RESAMPLE_X86
+    __builtin_cpu_init();
+    if (variant == RESAMPLE_VARIANT_SSE2) return __builtin_cpu_supports("sse2");
+    if (variant == RESAMPLE_VARIANT_AVX2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    return 1;
+}
+
+static enum resample_variant best_variant(void)
+{
+    int v;
+
+    for (v = RESAMPLE_VARIANT_COUNT - 1; v > RESAMPLE_VARIANT_C; v--)
+        if (resample_variant_supported(v)) return v;
+    return RESAMPLE_VARIANT_C;
+}
+
+int resample_set_variant(struct resample *r, enum resample_variant variant)
+{
+    if (!resample_variant_supported(variant)) return -1;
+    r->variant = variant;
+    r->filter = variants[variant].filter;
+    return 0;
+}
+
+enum resample_variant resample_get_variant(const struct resample *r)
+{
+    return r->variant;
 }
 
 /* Drops the history before index. */
@@ -290,11 +671,21 @@ static void append_history(struct resample *r, const float *in, uint32_t frames)
 {
     uint32_t c, f;
 
-    for (c = 0; c < r->channels; c++)
+    if (r->channels == 2)
     {
-        float *plane = r->history + (size_t)c * r->capacity + r->fill;
-        for (f = 0; f < frames; f++) plane[f] = in[(size_t)f * r->channels + c];
+        float *left = r->history + r->fill, *right = left + r->capacity;
+        for (f = 0; f < frames; f++)
+        {
+            left[f] = in[2 * f];
+            right[f] = in[2 * f + 1];
+        }
     }
+    else
+        for (c = 0; c < r->channels; c++)
+        {
+            float *plane = r->history + (size_t)c * r->capacity + r->fill;
+            for (f = 0; f < frames; f++) plane[f] = in[(size_t)f * r->channels + c];
+        }
     r->fill += frames;
 }
 
@@ -333,7 +724,7 @@ void resample_process(struct resample *r, const float *in, uint32_t *in_frames, 
     {
         uint32_t want;
 
-        out_done += filter(r, out + (size_t)out_done * r->channels, *out_frames - out_done);
+        out_done += r->filter(r, out + (size_t)out_done * r->channels, *out_frames - out_done);
         if (out_done == *out_frames || in_done == *in_frames) break;
 
         shift_history(r);

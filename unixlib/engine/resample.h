@@ -1,5 +1,7 @@
 /* Sample-rate conversion of interleaved float32 frames: a polyphase windowed-sinc filter
- * (Kaiser window) with linear interpolation between phases, stepped by an exact rational clock.
+ * (Kaiser window) stepped by an exact rational clock. At the rate given to create, each output
+ * frame takes an exact row of the filter for its phase (160 rows at 44.1 -> 48 kHz); at any other
+ * (resample_set_input_rate), it interpolates linearly between the rows of a finer table.
  *
  * - Equal rates pass through bit for bit, with no delay.
  * - The input advances by in_rate/out_rate frames per output frame, counted in integers: output
@@ -11,7 +13,7 @@
  * - The filter delays the signal by half its length: 32 input frames (0.7 ms at 44.1 kHz) when
  *   upsampling, proportionally more input frames when downsampling.
  *
- * Only resample_create allocates; the other calls take no lock and allocate nothing. */
+ * Only resample_create allocates; the other calls but destroy take no lock and allocate nothing. */
 #ifndef MMDEVAPI_ENGINE_RESAMPLE_H
 #define MMDEVAPI_ENGINE_RESAMPLE_H
 
@@ -20,7 +22,9 @@
 struct resample;
 
 /* Rates in Hz, each from 1000 to 768000; channels from 1 to CHANNELS_MAX (18). NULL on bad
- * arguments or when out of memory. Builds the filter table (about 200 KB, 2 ms). */
+ * arguments or when out of memory. The filter's tables (about 260 KB, 3 ms to build at 44.1 -> 48
+ * kHz) are shared by the resamplers of the same ratio, under a lock that create and destroy take.
+ * The inner loop is the best variant the CPU has. */
 struct resample *resample_create(uint32_t in_rate, uint32_t out_rate, uint32_t channels);
 void resample_destroy(struct resample *r);
 
@@ -44,5 +48,25 @@ double resample_delay(const struct resample *r);
 /* Forgets the signal (the stream was reset or restarted): back to the state after create, with
  * the current input rate. */
 void resample_reset(struct resample *r);
+
+/* The inner loop's implementations: the plain C reference and SIMD variants, which the tests run
+ * side by side. SSE2 gives the reference's bits; AVX2 fuses each multiply-add (one rounding
+ * fewer), within a few units of the last place of the sum's terms. */
+enum resample_variant
+{
+    RESAMPLE_VARIANT_C,
+    RESAMPLE_VARIANT_SSE2,
+    RESAMPLE_VARIANT_AVX2,      /* with FMA */
+    RESAMPLE_VARIANT_COUNT
+};
+
+/* "c", "sse2", "avx2+fma"; NULL out of range. */
+const char *resample_variant_name(enum resample_variant variant);
+/* Whether this build and this CPU run it. */
+int resample_variant_supported(enum resample_variant variant);
+/* Makes r use variant from its next output frame on (for tests and benchmarks). Returns 0, or -1
+ * if the CPU lacks it (the variant stays). */
+int resample_set_variant(struct resample *r, enum resample_variant variant);
+enum resample_variant resample_get_variant(const struct resample *r);
 
 #endif
