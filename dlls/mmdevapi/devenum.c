@@ -3,8 +3,6 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
-#define E_NOTFOUND HRESULT_FROM_WIN32(ERROR_NOT_FOUND)
-
 /* One enumerator a process, as on Windows: CoCreateInstance hands out the same object each time. */
 struct enumerator
 {

@@ -7,6 +7,9 @@
 #include <ks.h>
 #include <ksmedia.h>
 #include <audioclient.h>
+#include <devicetopology.h>
+#include <dsound.h>
+#include <strmif.h>
 
 #include "mmdevapi_pkeys.h"
 
@@ -430,6 +433,14 @@ static HRESULT WINAPI device_Activate(IMMDevice *iface, REFIID riid, DWORD clsct
     if (IsEqualIID(riid, &IID_IAudioClient) || IsEqualIID(riid, &IID_IAudioClient2)
         || IsEqualIID(riid, &IID_IAudioClient3))
         return audio_client_create(device, riid, out);
+    if (IsEqualIID(riid, &IID_IDeviceTopology))
+        return topology_create(device, (IDeviceTopology **)out);
+    if (IsEqualIID(riid, &IID_IDirectSound) || IsEqualIID(riid, &IID_IDirectSound8))
+        return dsound_create(device, riid, clsctx, out);
+    if (IsEqualIID(riid, &IID_IDirectSoundCapture))    /* IID_IDirectSoundCapture8 is the same */
+        return dsound_capture_create(device, clsctx, out);
+    if (IsEqualIID(riid, &IID_IBaseFilter))
+        return dsound_renderer_create(device, clsctx, out);
     FIXME("interface %s not implemented yet\n", debugstr_guid(riid));
     return E_NOINTERFACE;
 }

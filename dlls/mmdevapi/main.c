@@ -3,6 +3,10 @@
 #include <initguid.h>
 #include "private.h"
 #include <audioclient.h>
+#include <devicetopology.h>
+#include <dsound.h>
+#include <strmif.h>
+#include <uuids.h>
 #include <propkeydef.h>
 #include "mmdevapi_pkeys.h"
 

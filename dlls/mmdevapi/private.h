@@ -16,6 +16,8 @@
 #include "mmdevapi_unix.h"
 #include "mmdevapi_ring.h"
 
+#define E_NOTFOUND HRESULT_FROM_WIN32(ERROR_NOT_FOUND)
+
 /* Wine's short debug macros exist only for its own tree (__WINESRC__). */
 #define TRACE WINE_TRACE
 #define WARN WINE_WARN
@@ -120,6 +122,13 @@ extern const IAudioClockVtbl clock_vtbl;
 extern const IAudioClock2Vtbl clock2_vtbl;
 extern const IAudioClockAdjustmentVtbl clock_adjustment_vtbl;
 extern const IAudioStreamVolumeVtbl stream_volume_vtbl;
+
+/* topology.c, dsound.c: what IMMDevice::Activate makes besides streams */
+struct IDeviceTopology;
+HRESULT topology_create(struct mmdevice *device, struct IDeviceTopology **out);
+HRESULT dsound_create(struct mmdevice *device, REFIID riid, DWORD clsctx, void **out);
+HRESULT dsound_capture_create(struct mmdevice *device, DWORD clsctx, void **out);
+HRESULT dsound_renderer_create(struct mmdevice *device, DWORD clsctx, void **out);
 
 /* devenum.c */
 HRESULT enumerator_create(REFIID riid, void **out);

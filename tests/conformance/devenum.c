@@ -26,6 +26,10 @@
 #include <mmreg.h>
 #include <ks.h>
 #include <ksmedia.h>
+#include <devicetopology.h>
+#include <dsound.h>
+#include <strmif.h>
+#include <uuids.h>
 
 /* The DEVPKEYs that Windows also publishes as PKEYs (functiondiscoverykeys_devpkey.h). */
 #define PKEY_OF(devpkey) ((const PROPERTYKEY *)&(devpkey))
@@ -787,6 +791,143 @@ static void test_device(IMMDevice *dev, EDataFlow flow)
     IMMEndpoint_Release(endpoint);
 }
 
+/* ---- What Activate makes besides streams -------------------------------------------------------- */
+
+/* DirectSound for the endpoint, loaded on demand (Wine's dependency test, checked on Windows, wants
+ * dsound.dll absent before and present after) and already initialized for the device. Which flows
+ * Windows refuses each interface on has not been seen; ours and Wine's answer E_NOINTERFACE. */
+static void test_activate_dsound(IMMDevice *dev, EDataFlow flow)
+{
+    IDirectSoundCapture *capture = NULL;
+    IDirectSound8 *ds8 = NULL;
+    IDirectSound *ds = NULL;
+    HRESULT hr;
+
+    if (flow == eRender)
+    {
+        ok(!GetModuleHandleA("dsound.dll"), "dsound.dll was loaded before any Activate asked for it\n");
+        hr = IMMDevice_Activate(dev, &IID_IDirectSound8, CLSCTX_INPROC_SERVER, NULL, (void **)&ds8);
+        ok(hr == S_OK && ds8, "Activate(IDirectSound8): got %08lx %p, expected S_OK\n", hr, ds8);
+        ok(GetModuleHandleA("dsound.dll") != NULL, "dsound.dll not loaded after Activate(IDirectSound8)\n");
+        if (ds8)
+        {
+            hr = IDirectSound8_Initialize(ds8, NULL);
+            ok(hr == DSERR_ALREADYINITIALIZED, "Initialize of the activated IDirectSound8: got %08lx, expected "
+               "DSERR_ALREADYINITIALIZED\n", hr);
+            IDirectSound8_Release(ds8);
+        }
+        hr = IMMDevice_Activate(dev, &IID_IDirectSound, CLSCTX_INPROC_SERVER, NULL, (void **)&ds);
+        ok(hr == S_OK && ds, "Activate(IDirectSound): got %08lx %p, expected S_OK\n", hr, ds);
+        if (ds) IDirectSound_Release(ds);
+        capture = (void *)0xdeadbeef;
+        hr = IMMDevice_Activate(dev, &IID_IDirectSoundCapture, CLSCTX_INPROC_SERVER, NULL, (void **)&capture);
+        ok(hr == E_NOINTERFACE && !capture, "Activate(IDirectSoundCapture) on a render endpoint: got %08lx %p, "
+           "expected E_NOINTERFACE\n", hr, capture);
+    }
+    else
+    {
+        hr = IMMDevice_Activate(dev, &IID_IDirectSoundCapture8, CLSCTX_INPROC_SERVER, NULL, (void **)&capture);
+        ok(hr == S_OK && capture, "Activate(IDirectSoundCapture8): got %08lx %p, expected S_OK\n", hr, capture);
+        if (capture)
+        {
+            hr = IDirectSoundCapture_Initialize(capture, NULL);
+            ok(hr == DSERR_ALREADYINITIALIZED, "Initialize of the activated IDirectSoundCapture: got %08lx, "
+               "expected DSERR_ALREADYINITIALIZED\n", hr);
+            IDirectSoundCapture_Release(capture);
+        }
+        ds = (void *)0xdeadbeef;
+        hr = IMMDevice_Activate(dev, &IID_IDirectSound, CLSCTX_INPROC_SERVER, NULL, (void **)&ds);
+        ok(hr == E_NOINTERFACE && !ds, "Activate(IDirectSound) on a capture endpoint: got %08lx %p, expected "
+           "E_NOINTERFACE\n", hr, ds);
+    }
+}
+
+/* DirectShow's audio renderer, from quartz.dll on demand, as Wine's dependency test has it. */
+static void test_activate_renderer(IMMDevice *dev, EDataFlow flow)
+{
+    IBaseFilter *filter = NULL;
+    CLSID clsid;
+    HRESULT hr;
+
+    hr = IMMDevice_Activate(dev, &IID_IBaseFilter, CLSCTX_INPROC_SERVER, NULL, (void **)&filter);
+    if (flow != eRender)
+    {
+        ok(hr == E_NOINTERFACE && !filter, "Activate(IBaseFilter) on a capture endpoint: got %08lx %p, expected "
+           "E_NOINTERFACE\n", hr, filter);
+        if (filter) IBaseFilter_Release(filter);
+        return;
+    }
+    ok(hr == S_OK && filter, "Activate(IBaseFilter): got %08lx %p, expected S_OK\n", hr, filter);
+    if (!filter) return;
+    ok(GetModuleHandleA("quartz.dll") != NULL, "quartz.dll not loaded after Activate(IBaseFilter)\n");
+    hr = IBaseFilter_GetClassID(filter, &clsid);
+    ok(hr == S_OK && IsEqualCLSID(&clsid, &CLSID_DSoundRender), "GetClassID of the filter: got %08lx, expected "
+       "S_OK and CLSID_DSoundRender\n", hr);
+    IBaseFilter_Release(filter);
+}
+
+/* The endpoint's device topology: one connector. On Windows it leads to the adapter's topology;
+ * ours is fed by a sound server, and its Software_IO connector leads to no topology (E_NOTFOUND, as
+ * Windows answers for such a connection). */
+static void test_activate_topology(IMMDevice *dev, EDataFlow flow)
+{
+    IConnector *connector = NULL, *other;
+    IDeviceTopology *topology = NULL;
+    WCHAR *topology_id, *id;
+    ConnectorType type;
+    DataFlow data_flow;
+    IUnknown *unk;
+    UINT count;
+    HRESULT hr;
+
+    hr = IMMDevice_Activate(dev, &IID_IDeviceTopology, CLSCTX_INPROC_SERVER, NULL, (void **)&topology);
+    ok(hr == S_OK && topology, "Activate(IDeviceTopology): got %08lx %p, expected S_OK\n", hr, topology);
+    if (!topology) return;
+
+    hr = IDeviceTopology_GetDeviceId(topology, &topology_id);
+    ok(hr == S_OK, "IDeviceTopology::GetDeviceId: got %08lx, expected S_OK\n", hr);
+    if (hr == S_OK && (id = get_id(dev)))
+    {
+        ok(!wcscmp(topology_id, id), "the topology's device is %s, the endpoint %s\n", dbgstr_w(topology_id),
+           dbgstr_w(id));
+        CoTaskMemFree(id);
+    }
+    if (hr == S_OK) CoTaskMemFree(topology_id);
+
+    count = 0xdead;
+    hr = IDeviceTopology_GetConnectorCount(topology, &count);
+    ok(hr == S_OK && count == 1, "GetConnectorCount: got %08lx %u, expected S_OK and 1\n", hr, count);
+    other = (void *)0xdeadbeef;
+    hr = IDeviceTopology_GetConnector(topology, 1, &other);
+    ok(hr == E_INVALIDARG && !other, "GetConnector(1): got %08lx %p, expected E_INVALIDARG\n", hr, other);
+    hr = IDeviceTopology_GetConnector(topology, 0, NULL);
+    ok(hr == E_POINTER, "GetConnector(0, NULL): got %08lx, expected E_POINTER\n", hr);
+    hr = IDeviceTopology_GetConnector(topology, 0, &connector);
+    ok(hr == S_OK && connector, "GetConnector(0): got %08lx %p, expected S_OK\n", hr, connector);
+    if (connector)
+    {
+        hr = IConnector_QueryInterface(connector, &IID_IUnknown, (void **)&unk);
+        ok(hr == S_OK && unk == (IUnknown *)connector, "IConnector::QueryInterface(IUnknown): got %08lx\n", hr);
+        if (hr == S_OK) IUnknown_Release(unk);
+        hr = IConnector_GetDataFlow(connector, &data_flow);
+        ok(hr == S_OK && data_flow == (flow == eRender ? In : Out), "connector data flow: got %08lx %d, "
+           "expected S_OK and %s\n", hr, data_flow, flow == eRender ? "In" : "Out");
+        hr = IConnector_GetType(connector, &type);
+        ok(hr == S_OK, "connector GetType: got %08lx, expected S_OK\n", hr);
+        other = (void *)0xdeadbeef;
+        hr = IConnector_GetConnectedTo(connector, &other);
+        if (have_backend)
+            ok(hr == E_NOTFOUND && !other && type == Software_IO, "connector of type %d connected to: got %08lx "
+               "%p, expected Software_IO, E_NOTFOUND and NULL\n", type, hr, other);
+        else
+            ok((hr == S_OK && other) || (hr == E_NOTFOUND && !other), "connector connected to: got %08lx %p\n",
+               hr, other);
+        if (hr == S_OK && other) IConnector_Release(other);
+        IConnector_Release(connector);
+    }
+    IDeviceTopology_Release(topology);
+}
+
 /* ---- IPropertyStore --------------------------------------------------------------------------- */
 
 static void test_property_store(IMMDevice *dev)
@@ -1035,6 +1176,9 @@ static void test_default_devices(IMMDeviceEnumerator *mme)
             continue;
         }
         test_device(dev, flows[f]);
+        test_activate_dsound(dev, flows[f]);
+        test_activate_renderer(dev, flows[f]);
+        test_activate_topology(dev, flows[f]);
         test_property_store(dev);
         test_endpoint_properties(dev, flows[f]);
         test_property_persistence(dev);
