@@ -1,7 +1,8 @@
 /* The resampler: passthrough, exact lengths without drift, the engine's pull by periods, quality
  * (THD+N thresholds from tests/engine/resample_compare.c's measurements), aliasing, smooth rate
  * changes (IAudioClockAdjustment::SetSampleRate), the reported delay, and sane output on silence
- * and full scale. */
+ * and full scale; all of it for each variant of the inner loop the CPU has, and each variant's
+ * output against the plain C reference's. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,17 @@
 #include "engine/resample.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The variant under test: every resampler the tests make uses it. */
+static enum resample_variant variant;
+
+static struct resample *create(uint32_t in_rate, uint32_t out_rate, uint32_t channels)
+{
+    struct resample *r = resample_create(in_rate, out_rate, channels);
+
+    if (r) CHECK_EQ_UINT(resample_set_variant(r, variant), 0);
+    return r;
+}
 
 /* Feeds frames of input chunk frames at a time, with room for out_chunk frames per call, until
  * the input is used up or out_capacity is reached; returns the frames produced. */
@@ -56,7 +68,7 @@ static void test_passthrough(void)
 {
     enum { FRAMES = 4800 };
     static float in[FRAMES * 2], out[FRAMES * 2];
-    struct resample *r = resample_create(48000, 48000, 2);
+    struct resample *r = create(48000, 48000, 2);
     size_t produced;
 
     noise(in, FRAMES * 2, 1);
@@ -90,7 +102,7 @@ static void test_lengths(void)
             {
                 uint32_t in_rate = directions[d][0], out_rate = directions[d][1];
                 float *in = calloc(in_rate, sizeof(float)), *out = calloc(2 * out_rate, sizeof(float));
-                struct resample *r = resample_create(in_rate, out_rate, 1);
+                struct resample *r = create(in_rate, out_rate, 1);
                 size_t produced = feed(r, 1, in, in_rate, in_rate / 100, out, 2 * out_rate, out_rate);
 
                 if (produced != out_rate) printf("%u -> %u Hz:\n", in_rate, out_rate);
@@ -107,7 +119,7 @@ static void test_lengths(void)
 static void test_no_drift(void)
 {
     static float in[441], out[600];
-    struct resample *r = resample_create(44100, 48000, 1);
+    struct resample *r = create(44100, 48000, 1);
     size_t produced = 0;
     uint32_t second, chunk, wrong = 0;
 
@@ -140,7 +152,7 @@ static void test_pull(void)
         const uint32_t in_rate = pairs[p][0], out_rate = pairs[p][1], period = pairs[p][2];
         uint32_t periods = 60 * out_rate / period, i, short_periods = 0;
         float *in = calloc((size_t)in_rate / 10 * 2, sizeof(float)), *out = malloc(period * 2 * sizeof(float));
-        struct resample *r = resample_create(in_rate, out_rate, 2);
+        struct resample *r = create(in_rate, out_rate, 2);
         uint64_t total_in = 0, expect;
 
         for (i = 0; i < periods; i++)
@@ -162,33 +174,49 @@ static void test_pull(void)
     }
 }
 
-/* THD+N of a 0.5 amplitude sine, one second of output after 0.2 s. */
-static double thdn(uint32_t in_rate, uint32_t out_rate, double freq)
+/* THD+N of a 0.5 amplitude sine, one second of output after 0.2 s; with the input rate adjusted
+ * by a factor of 1 + adjust (0: the rate created with) after creation, where the sine plays that
+ * much higher. */
+static double thdn_adjusted(uint32_t in_rate, uint32_t out_rate, double freq, double adjust)
 {
     size_t in_frames = in_rate * 3 / 2, produced;
     float *in = malloc(in_frames * sizeof(float)), *out = malloc(2 * in_frames * sizeof(float) + out_rate * sizeof(float));
-    struct resample *r = resample_create(in_rate, out_rate, 1);
+    struct resample *r = create(in_rate, out_rate, 1);
     struct signal_fit fit;
+
+    if (adjust != 0.0) CHECK_EQ_UINT(resample_set_input_rate(r, in_rate * (1.0 + adjust)), 0);
 
     signal_sine(in, in_frames, 1, freq, in_rate, 0.5);
     produced = feed(r, 1, in, in_frames, in_rate / 100, out, 2 * in_frames + out_rate, out_rate);
     CHECK(produced >= out_rate * 6 / 5);
-    fit = signal_fit_sine(out + out_rate / 5, out_rate, 1, freq, out_rate);
+    fit = signal_fit_sine(out + out_rate / 5, out_rate, 1, freq * (1.0 + adjust), out_rate);
     resample_destroy(r);
     free(in);
     free(out);
     return signal_snr(&fit);
 }
 
+static double thdn(uint32_t in_rate, uint32_t out_rate, double freq)
+{
+    return thdn_adjusted(in_rate, out_rate, freq, 0.0);
+}
+
 /* Measured (resample_compare and this test): 44.1 -> 48 kHz 137 dB at 1 kHz, 122 dB at 15 kHz;
  * every pair of the list 125.7 dB (32 -> 48 kHz) or more at 1 kHz. The thresholds keep 5 dB. */
 static void test_quality(void)
 {
+    double t1 = thdn(44100, 48000, 1000.0), t15 = thdn(44100, 48000, 15000.0), d15 = thdn(48000, 44100, 15000.0);
+    /* The interpolated table, at a rate 0.1% off the one created with. */
+    double i1 = thdn_adjusted(44100, 48000, 1000.0, 0.001), i15 = thdn_adjusted(44100, 48000, 15000.0, 0.001);
     size_t a, b;
 
-    CHECK_GE(thdn(44100, 48000, 1000.0), 130.0);
-    CHECK_GE(thdn(44100, 48000, 15000.0), 115.0);
-    CHECK_GE(thdn(48000, 44100, 15000.0), 115.0);
+    printf("%s: THD+N 44.1 -> 48 kHz %.1f dB at 1 kHz, %.1f dB at 15 kHz; 48 -> 44.1 kHz %.1f dB at 15 kHz; "
+           "adjusted by 0.1%%: %.1f dB at 1 kHz, %.1f dB at 15 kHz\n", resample_variant_name(variant), t1, t15, d15, i1, i15);
+    CHECK_GE(t1, 130.0);
+    CHECK_GE(t15, 115.0);
+    CHECK_GE(d15, 115.0);
+    CHECK_GE(i1, 130.0);
+    CHECK_GE(i15, 115.0);
     for (a = 0; a < COUNT(client_rates); a++)
         for (b = 0; b < COUNT(mix_rates); b++)
         {
@@ -205,7 +233,7 @@ static double alias(uint32_t in_rate, uint32_t out_rate, double freq)
 {
     size_t in_frames = in_rate * 3 / 2, produced, i;
     float *in = malloc(in_frames * sizeof(float)), *out = malloc(2 * in_frames * sizeof(float));
-    struct resample *r = resample_create(in_rate, out_rate, 1);
+    struct resample *r = create(in_rate, out_rate, 1);
     double power = 0.0;
 
     signal_sine(in, in_frames, 1, freq, in_rate, 0.5);
@@ -221,35 +249,51 @@ static double alias(uint32_t in_rate, uint32_t out_rate, double freq)
 /* Measured -119.5 dB and -125 dB. */
 static void test_aliasing(void)
 {
-    double level = alias(48000, 44100, 23000.0);
+    double level = alias(48000, 44100, 23000.0), level2 = alias(96000, 48000, 30000.0);
+
+    printf("%s: aliases 23 kHz at 48 -> 44.1 kHz %.1f dB, 30 kHz at 96 -> 48 kHz %.1f dB\n",
+           resample_variant_name(variant), level, level2);
     CHECK(level <= -110.0);
-    if (level > -110.0) printf("23 kHz at 48 -> 44.1 kHz: %.1f dB\n", level);
-    level = alias(96000, 48000, 30000.0);
-    CHECK(level <= -110.0);
-    if (level > -110.0) printf("30 kHz at 96 -> 48 kHz: %.1f dB\n", level);
+    CHECK(level2 <= -110.0);
 }
 
-/* However the input and output are cut into calls, the output is the same, bit for bit. */
+/* However the input and output are cut into calls, the output is the same, bit for bit: mono,
+ * stereo and more channels, up and down, a short clock cycle (8 -> 48 kHz), and an adjusted rate. */
 static void test_chunking(void)
 {
-    enum { FRAMES = 22050, OUT = 24000 };
-    static float in[FRAMES * 2], whole[OUT * 2], other[OUT * 2];
-    static const uint32_t cuts[][2] = {{1, 1000}, {441, 7}, {4096, 1}, {17, 480}};
-    struct resample *r = resample_create(44100, 48000, 2);
-    size_t produced, i;
-
-    noise(in, FRAMES * 2, 7);
-    produced = feed(r, 2, in, FRAMES, FRAMES, whole, OUT, OUT);
-    resample_destroy(r);
-    CHECK_EQ_UINT(produced, OUT);
-    for (i = 0; i < COUNT(cuts); i++)
+    enum { FRAMES = 22050, OUT = 24000, MAX_CHANNELS = 6 };
+    static float in[FRAMES * MAX_CHANNELS], whole[OUT * MAX_CHANNELS], other[OUT * MAX_CHANNELS];
+    static const uint32_t cuts[][2] = {{1, 1000}, {441, 7}, {4096, 1}, {17, 480}, {1000, 3}};
+    static const struct { uint32_t in_rate, out_rate, channels; double adjust; } configs[] =
     {
-        r = resample_create(44100, 48000, 2);
-        memset(other, 0, sizeof(other));
-        CHECK_EQ_UINT(feed(r, 2, in, FRAMES, cuts[i][0], other, OUT, cuts[i][1]), OUT);
-        if (memcmp(whole, other, sizeof(whole))) printf("chunks of %u in, %u out:\n", cuts[i][0], cuts[i][1]);
-        CHECK(!memcmp(whole, other, sizeof(whole)));
+        {44100, 48000, 2, 0.0}, {44100, 48000, 1, 0.0}, {48000, 44100, 3, 0.0}, {44100, 48000, 6, 0.0},
+        {8000, 48000, 1, 0.0}, {44100, 48000, 2, 0.003},
+    };
+    size_t produced, i, k;
+
+    noise(in, COUNT(in), 7);
+    for (k = 0; k < COUNT(configs); k++)
+    {
+        const uint32_t channels = configs[k].channels;
+        const size_t out_frames = (size_t)FRAMES * configs[k].out_rate / configs[k].in_rate * 9 / 10;
+        struct resample *r = create(configs[k].in_rate, configs[k].out_rate, channels);
+
+        if (configs[k].adjust != 0.0) resample_set_input_rate(r, configs[k].in_rate * (1.0 + configs[k].adjust));
+        produced = feed(r, channels, in, FRAMES, FRAMES, whole, out_frames, out_frames);
         resample_destroy(r);
+        CHECK_EQ_UINT(produced, out_frames);
+        for (i = 0; i < COUNT(cuts); i++)
+        {
+            r = create(configs[k].in_rate, configs[k].out_rate, channels);
+            if (configs[k].adjust != 0.0) resample_set_input_rate(r, configs[k].in_rate * (1.0 + configs[k].adjust));
+            memset(other, 0, sizeof(other));
+            CHECK_EQ_UINT(feed(r, channels, in, FRAMES, cuts[i][0], other, out_frames, cuts[i][1]), out_frames);
+            if (memcmp(whole, other, out_frames * channels * sizeof(float)))
+                printf("%u -> %u Hz, %u channels, chunks of %u in, %u out:\n", configs[k].in_rate, configs[k].out_rate,
+                       channels, cuts[i][0], cuts[i][1]);
+            CHECK(!memcmp(whole, other, out_frames * channels * sizeof(float)));
+            resample_destroy(r);
+        }
     }
 }
 
@@ -258,7 +302,7 @@ static void test_channels(void)
 {
     enum { FRAMES = 4800, OUT = 4000, CHANNELS = 6 };
     static float in[FRAMES * CHANNELS], out[OUT * CHANNELS], mono_in[FRAMES], mono_out[OUT];
-    struct resample *r = resample_create(48000, 40000, CHANNELS);
+    struct resample *r = create(48000, 40000, CHANNELS);
     uint32_t c, f, bad = 0;
 
     noise(in, FRAMES * CHANNELS, 3);
@@ -266,7 +310,7 @@ static void test_channels(void)
     resample_destroy(r);
     for (c = 0; c < CHANNELS; c++)
     {
-        r = resample_create(48000, 40000, 1);
+        r = create(48000, 40000, 1);
         for (f = 0; f < FRAMES; f++) mono_in[f] = in[f * CHANNELS + c];
         CHECK_EQ_UINT(feed(r, 1, mono_in, FRAMES, 480, mono_out, OUT, 400), OUT);
         for (f = 0; f < OUT; f++)
@@ -283,7 +327,7 @@ static void test_rate_change(void)
 {
     enum { FRAMES = 44100 * 2, PERIOD = 477 };
     static float in[FRAMES], out[FRAMES * 2];
-    struct resample *r = resample_create(44100, 48000, 1);
+    struct resample *r = create(44100, 48000, 1);
     size_t produced = 0, in_pos = 0, period;
     struct signal_fit fit;
 
@@ -319,7 +363,7 @@ static void test_passthrough_to_rate_change(void)
 {
     enum { FRAMES = 48000 };
     static float in[FRAMES], out[FRAMES];
-    struct resample *r = resample_create(48000, 48000, 1);
+    struct resample *r = create(48000, 48000, 1);
     size_t produced = 0, in_pos = 0;
     uint32_t extra = 0;
 
@@ -359,7 +403,7 @@ static void test_delay(void)
         const uint32_t in_rate = pairs[p][0], out_rate = pairs[p][1];
         const double ratio = (double)in_rate / out_rate, period = in_rate / 100.0;
         float *in = malloc(in_rate * sizeof(float)), *out = malloc(2 * out_rate * sizeof(float));
-        struct resample *r = resample_create(in_rate, out_rate, 1);
+        struct resample *r = create(in_rate, out_rate, 1);
         size_t produced, consumed, k0 = out_rate / 10;
         struct signal_fit fit;
         double d;
@@ -387,10 +431,11 @@ static void test_silence_and_full_scale(void)
 {
     enum { FRAMES = 9600 };
     static float in[FRAMES * 4], out[FRAMES * 5];
-    struct resample *r = resample_create(44100, 48000, 1);
+    struct resample *r = create(44100, 48000, 1);
     size_t produced, i, subnormal = 0, nonfinite = 0, nonzero_tail = 0;
     float peak = 0.0f;
 
+    memset(in, 0, sizeof(in));
     produced = feed(r, 1, in, FRAMES, 441, out, FRAMES * 5, 480);
     for (i = 0; i < produced; i++) CHECK_EQ_FLOAT(out[i], 0.0f);
 
@@ -421,7 +466,7 @@ static void test_reset(void)
 {
     enum { FRAMES = 4410, OUT = 4800 };
     static float in[FRAMES * 2], fresh[OUT * 2], again[OUT * 2];
-    struct resample *r = resample_create(44100, 48000, 2);
+    struct resample *r = create(44100, 48000, 2);
 
     noise(in, FRAMES * 2, 9);
     CHECK_EQ_UINT(feed(r, 2, in, FRAMES, 441, fresh, OUT, 480), OUT);
@@ -429,6 +474,96 @@ static void test_reset(void)
     CHECK_EQ_UINT(feed(r, 2, in, FRAMES, 441, again, OUT, 480), OUT);
     CHECK(!memcmp(fresh, again, sizeof(fresh)));
     resample_destroy(r);
+}
+
+/* Each variant against the plain C reference, on full-scale noise, the engine's way (periods of
+ * 480 output frames, the input they need), with the rate adjusted and back on the way: the
+ * exact table, the interpolated one, and the moves between them.
+ *
+ * SSE2 does the reference's operations in its order: the same bits. AVX2+FMA rounds each
+ * multiply-add once instead of twice and adds the eight running sums up in another order: each
+ * of the two results is within n u sum |h x| of the true dot product (u = 2^-24, n the terms of
+ * the longest chain: taps / 8 running sums of a lane, 3 levels adding the lanes, 1 for the
+ * product, 2 for the interpolated coefficient), so they are within twice that of each other;
+ * sum |h| is 2.5 at most for these filters (2.50 at 96 taps, 2.35 at 112), |x| <= 1. At 44.1 ->
+ * 48 kHz (104 taps with the padding of the exact rows) that is 2 * 19 * 2^-24 * 2.5 = 5.7e-6;
+ * the differences seen are a few times 1e-8. */
+static void test_against_reference(void)
+{
+    enum { PERIOD = 480, PERIODS = 300, MAX_CHANNELS = 6 };
+    static const struct { uint32_t in_rate, out_rate, channels; } configs[] =
+    {
+        {44100, 48000, 1}, {44100, 48000, 2}, {44100, 48000, 3}, {44100, 48000, 6}, {48000, 44100, 2},
+        {48000, 44100, 1}, {22050, 48000, 2}, {96000, 48000, 2}, {8000, 44100, 1}, {11025, 48000, 2},
+        {192000, 44100, 1},
+    };
+    static float in[48000 * MAX_CHANNELS], want[PERIOD * MAX_CHANNELS], got[PERIOD * MAX_CHANNELS];
+    size_t k;
+
+    noise(in, COUNT(in), 11);
+    for (k = 0; k < COUNT(configs); k++)
+    {
+        const uint32_t in_rate = configs[k].in_rate, out_rate = configs[k].out_rate, channels = configs[k].channels;
+        const double ratio = in_rate > out_rate ? (double)in_rate / out_rate : 1.0;
+        const double tolerance = 2.0 * ((96.0 * ratio + 32.0) / 8.0 + 6.0) * 0x1p-24 * 2.5;
+        struct resample *ref = resample_create(in_rate, out_rate, channels), *r = create(in_rate, out_rate, channels);
+        size_t in_pos = 0, period, i, differ = 0;
+        double worst = 0.0;
+
+        CHECK_EQ_UINT(resample_get_variant(r), variant);
+        resample_set_variant(ref, RESAMPLE_VARIANT_C);
+        for (period = 0; period < PERIODS; period++)
+        {
+            uint32_t in_a, out_a = PERIOD, in_b, out_b = PERIOD;
+
+            /* Adjusted from the 100th period to the 200th, in steps; back to the created rate after. */
+            if (period >= 100 && period < 200 && period % 25 == 0)
+            {
+                double rate = in_rate * (1.0 + 0.0007 * (period / 25 - 3));
+                CHECK_EQ_UINT(resample_set_input_rate(ref, rate), 0);
+                CHECK_EQ_UINT(resample_set_input_rate(r, rate), 0);
+            }
+            if (period == 200)
+            {
+                CHECK_EQ_UINT(resample_set_input_rate(ref, in_rate), 0);
+                CHECK_EQ_UINT(resample_set_input_rate(r, in_rate), 0);
+            }
+            in_a = in_b = resample_in_frames_for(ref, PERIOD);
+            CHECK_EQ_UINT(resample_in_frames_for(r, PERIOD), in_a);
+            if ((in_pos + in_a) * channels > COUNT(in)) in_pos = 0;
+            resample_process(ref, in + in_pos * channels, &in_a, want, &out_a);
+            resample_process(r, in + in_pos * channels, &in_b, got, &out_b);
+            CHECK_EQ_UINT(in_b, in_a);
+            CHECK_EQ_UINT(out_b, out_a);
+            in_pos += in_a;
+            for (i = 0; i < out_a * channels; i++)
+            {
+                double d = fabs((double)got[i] - want[i]);
+                if (d > worst) worst = d;
+                if (memcmp(&got[i], &want[i], sizeof(float))) differ++;
+            }
+        }
+        if (worst > tolerance || (variant == RESAMPLE_VARIANT_SSE2 && differ))
+            printf("%s, %u -> %u Hz, %u channels: %zu samples differ, by %.3g at most (tolerance %.3g)\n",
+                   resample_variant_name(variant), in_rate, out_rate, channels, differ, worst, tolerance);
+        CHECK(worst <= tolerance);
+        if (variant <= RESAMPLE_VARIANT_SSE2) CHECK_EQ_UINT(differ, 0);
+        if (k == 1 && variant != RESAMPLE_VARIANT_C)
+            printf("%s against the reference, 44.1 -> 48 kHz stereo: %zu of %u samples differ, by %.3g at most\n",
+                   resample_variant_name(variant), differ, PERIOD * PERIODS * channels, worst);
+        resample_destroy(ref);
+        resample_destroy(r);
+    }
+}
+
+static void test_variants(void)
+{
+    int v;
+
+    CHECK(resample_variant_supported(RESAMPLE_VARIANT_C));
+    CHECK(!resample_variant_supported(RESAMPLE_VARIANT_COUNT));
+    CHECK(!resample_variant_name(RESAMPLE_VARIANT_COUNT));
+    for (v = 0; v < RESAMPLE_VARIANT_COUNT; v++) CHECK(resample_variant_name(v) != NULL);
 }
 
 static void test_bad_arguments(void)
@@ -443,19 +578,32 @@ static void test_bad_arguments(void)
 
 int main(void)
 {
-    test_passthrough();
-    test_lengths();
-    test_no_drift();
-    test_pull();
-    test_quality();
-    test_aliasing();
-    test_chunking();
-    test_channels();
-    test_rate_change();
-    test_passthrough_to_rate_change();
-    test_delay();
-    test_silence_and_full_scale();
-    test_reset();
+    int v;
+
+    test_variants();
     test_bad_arguments();
+    for (v = 0; v < RESAMPLE_VARIANT_COUNT; v++)
+    {
+        if (!resample_variant_supported(v))
+        {
+            printf("%s: not on this CPU, skipped\n", resample_variant_name(v));
+            continue;
+        }
+        variant = v;
+        test_passthrough();
+        test_lengths();
+        test_no_drift();
+        test_pull();
+        test_quality();
+        test_aliasing();
+        test_chunking();
+        test_channels();
+        test_rate_change();
+        test_passthrough_to_rate_change();
+        test_delay();
+        test_silence_and_full_scale();
+        test_reset();
+        test_against_reference();
+    }
     return unit_summary("engine-resample");
 }

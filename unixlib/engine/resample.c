@@ -1,9 +1,16 @@
 /* Sample-rate conversion: polyphase windowed sinc, exact rational stepping.
  *
- * Two tables of the same filter: one row for each phase the create-time ratio visits (in / out
- * reduced: 160 rows at 44.1 -> 48 kHz), used as long as the rate is the one given to create, and
- * a finer one (RESAMPLE_PHASES per input frame) interpolated between rows for any other rate
- * (resample_set_input_rate). Both are shared by the resamplers of the same ratio.
+ * Two tables of the same filter: one row for each output frame of the cycle the create-time ratio
+ * goes through (in / out reduced: 160 frames at 44.1 -> 48 kHz), used as long as the rate is the
+ * one given to create, and a finer one (RESAMPLE_PHASES per input frame) interpolated between
+ * rows for any other rate (resample_set_input_rate). Both are shared by the resamplers of the same
+ * ratio.
+ *
+ * The exact rows come in groups of RESAMPLE_GROUP consecutive output frames, each row shifted by
+ * its frame's distance (in input frames) from the group's first and padded with zeros to a common
+ * length: the frames of a group all read the history from one place, so that a SIMD variant loads
+ * each history vector once for the whole group (the loads, not the multiplications, bound the dot
+ * products), at the price of a few more taps (104 instead of 96 at 44.1 -> 48 kHz).
  *
  * The inner loop (one output frame: a dot product of the history with a row for each channel)
  * comes as a plain C reference and SIMD variants beside it, chosen at run time. */
@@ -40,6 +47,10 @@
 #define RESAMPLE_RATE_SCALE 1000
 /* Rows and history planes start on a cache line. */
 #define RESAMPLE_ALIGN 64
+/* Output frames of a group of the exact table; its cycle repeats to at least RESAMPLE_CYCLE_MIN
+ * frames, so that the group a short cycle leaves partial costs little. */
+#define RESAMPLE_GROUP 8
+#define RESAMPLE_CYCLE_MIN 64
 
 /* The filter of one reduced ratio in / out, shared. Immutable once built. */
 struct resample_tables
@@ -53,11 +64,17 @@ struct resample_tables
      * interpolation needs no wrap). */
     uint32_t phases;
     float *table;
-    /* Exact, or NULL: out rows in the order the clock visits them, so that they stream through
-     * the cache one after the other: row i is for a phase of (i * in mod out) / out of an input
-     * frame; exact_row[k] is the row of phase k / out. */
+    /* Exact, or NULL: a row for each output frame p of the cycle, cycle frames (a multiple of
+     * out), and zero rows up to a whole group. Frame p has the phase (p * in mod out) / out of an
+     * input frame and sits exact_shift[p] input frames after the first frame of its group; its row
+     * holds the filter from tap exact_shift[p] on, exact_taps in all (a multiple of 8). The first
+     * frame of the cycle with phase k / out is exact_first[k]; frame p is exact_advance[p] input
+     * frames after frame 0 (cycle + 1 entries). */
     float *exact;
-    uint32_t *exact_row;
+    uint32_t cycle, exact_taps, max_shift;
+    uint32_t *exact_shift;
+    uint32_t *exact_first;
+    uint32_t *exact_advance;
 };
 
 static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -79,6 +96,8 @@ struct resample
     uint32_t taps;
     uint32_t phases;
     int exact;                  /* the current rate steps through the exact table */
+    uint32_t cycle_pos;         /* where in its cycle the next output frame is, when exact */
+    uint32_t keep;              /* history frames kept before index: the largest shift */
     float *coefs;               /* the interpolated row for the current output frame (reference) */
     resample_filter_func filter;
     enum resample_variant variant;
@@ -89,10 +108,11 @@ struct resample
     uint64_t num, den, step_int, step_rem, frac;
     double phase_scale;         /* phases / den */
 
-    /* The history, one plane per channel: frames [0, fill) of capacity each; index may exceed
-     * fill when downsampling skips frames not yet consumed. */
+    /* The history, one plane per channel, stride floats apart: frames [0, fill), at most capacity;
+     * index may exceed fill when downsampling skips frames not yet consumed. Beyond capacity, room
+     * for the exact rows' zero padding to read (zeros, or frames of the past). */
     float *history;
-    uint32_t capacity;
+    uint32_t capacity, stride;
     uint32_t fill;
     uint32_t index;
 };
@@ -150,7 +170,9 @@ static void tables_free(struct resample_tables *t)
 {
     free(t->table);
     free(t->exact);
-    free(t->exact_row);
+    free(t->exact_shift);
+    free(t->exact_first);
+    free(t->exact_advance);
     free(t);
 }
 
@@ -173,15 +195,27 @@ static struct resample_tables *tables_build(uint32_t in, uint32_t out)
         make_row(t->table + (size_t)p * t->taps, t->taps, fc * RESAMPLE_CUTOFF, (double)p / t->phases);
     if (out <= RESAMPLE_EXACT_MAX)
     {
-        uint32_t phase = 0;
+        uint32_t repeat = out >= RESAMPLE_CYCLE_MIN ? 1 : (RESAMPLE_CYCLE_MIN + out - 1) / out, rows;
+        float *row;
 
-        if (!(t->exact = alloc_aligned((size_t)out * t->taps * sizeof(float)))) goto fail;
-        if (!(t->exact_row = malloc((size_t)out * sizeof(*t->exact_row)))) goto fail;
-        for (p = 0; p < out; p++, phase = (phase + in % out) % out)
+        t->cycle = out * repeat;
+        rows = (t->cycle + RESAMPLE_GROUP - 1) / RESAMPLE_GROUP * RESAMPLE_GROUP;
+        if (!(t->exact_shift = calloc(rows, sizeof(*t->exact_shift)))) goto fail;
+        if (!(t->exact_first = malloc((size_t)out * sizeof(*t->exact_first)))) goto fail;
+        if (!(t->exact_advance = malloc((size_t)(t->cycle + 1) * sizeof(*t->exact_advance)))) goto fail;
+        for (p = 0; p <= t->cycle; p++) t->exact_advance[p] = (uint32_t)((uint64_t)p * in / out);
+        for (p = 0; p < t->cycle; p++)
         {
-            make_row(t->exact + (size_t)p * t->taps, t->taps, fc * RESAMPLE_CUTOFF, (double)phase / out);
-            t->exact_row[phase] = p;
+            uint64_t first = p - p % RESAMPLE_GROUP;
+            t->exact_shift[p] = (uint32_t)((uint64_t)p * in / out - first * in / out);
+            if (t->exact_shift[p] > t->max_shift) t->max_shift = t->exact_shift[p];
+            if (p < out) t->exact_first[(uint64_t)p * in % out] = p;
         }
+        t->exact_taps = (t->taps + t->max_shift + 7) & ~7u;
+        if (!(t->exact = alloc_aligned((size_t)rows * t->exact_taps * sizeof(float)))) goto fail;
+        memset(t->exact, 0, (size_t)rows * t->exact_taps * sizeof(float));
+        for (p = 0, row = t->exact; p < t->cycle; p++, row += t->exact_taps)
+            make_row(row + t->exact_shift[p], t->taps, fc * RESAMPLE_CUTOFF, (double)((uint64_t)p * in % out) / out);
     }
     return t;
 
@@ -248,6 +282,7 @@ static void set_step(struct resample *r, double in_rate)
     r->phase_scale = (double)r->phases / den;
     /* The ratio of the tables, reduced as they are: its den phases are the exact table's rows. */
     r->exact = r->tables->exact && num == r->tables->in && den == r->tables->out;
+    if (r->exact) r->cycle_pos = r->tables->exact_first[r->frac];
 }
 
 /* The history frames kept while passing through: what the filter needs before the next frame. */
@@ -259,11 +294,12 @@ static uint32_t passthrough_history(const struct resample *r)
 void resample_reset(struct resample *r)
 {
     r->passthrough = r->num == r->den;
-    memset(r->history, 0, (size_t)r->channels * r->capacity * sizeof(float));
+    memset(r->history, 0, (size_t)r->channels * r->stride * sizeof(float));
     /* Zeros before the first frame: output starts at once, half a filter late. */
-    r->fill = r->passthrough ? passthrough_history(r) : r->taps - 1;
-    r->index = 0;
+    r->fill = r->passthrough ? passthrough_history(r) : r->keep + r->taps - 1;
+    r->index = r->passthrough ? 0 : r->keep;
     r->frac = 0;
+    r->cycle_pos = 0;
 }
 
 static enum resample_variant best_variant(void);
@@ -286,12 +322,14 @@ struct resample *resample_create(uint32_t in_rate, uint32_t out_rate, uint32_t c
     }
     r->taps = r->tables->taps;
     r->phases = r->tables->phases;
-    /* Room for the history, a block, and the frames a rate twice as fast may skip; each plane a
-     * whole number of cache lines. */
-    r->capacity = r->taps + RESAMPLE_BLOCK + 2 * (in_rate / out_rate + 1);
-    r->capacity = (r->capacity + RESAMPLE_ALIGN / sizeof(float) - 1) & ~(uint32_t)(RESAMPLE_ALIGN / sizeof(float) - 1);
+    r->keep = r->tables->max_shift;
+    /* Room for the history and what is kept before it, a block, and the frames a rate twice as
+     * fast may skip; each plane a whole number of cache lines, with the padding's room after. */
+    r->capacity = r->keep + r->taps + RESAMPLE_BLOCK + 2 * (in_rate / out_rate + 1);
+    r->stride = r->capacity + r->tables->exact_taps;
+    r->stride = (r->stride + RESAMPLE_ALIGN / sizeof(float) - 1) & ~(uint32_t)(RESAMPLE_ALIGN / sizeof(float) - 1);
     r->coefs = alloc_aligned((size_t)r->taps * sizeof(float));
-    r->history = alloc_aligned((size_t)channels * r->capacity * sizeof(float));
+    r->history = alloc_aligned((size_t)channels * r->stride * sizeof(float));
     if (!r->coefs || !r->history)
     {
         resample_destroy(r);
@@ -318,9 +356,19 @@ int resample_set_input_rate(struct resample *r, double in_rate)
     if (in_rate == r->in_rate) return 0;
     if (r->passthrough)
     {
-        /* The history holds the frames before the next one: filter from there on. */
+        /* The history holds the frames before the next one: filter from there on, with the
+         * frames kept before index (zeros) in front. */
+        uint32_t c;
+
+        for (c = 0; c < r->channels; c++)
+        {
+            float *plane = r->history + (size_t)c * r->stride;
+            memmove(plane + r->keep, plane, r->fill * sizeof(float));
+            memset(plane, 0, r->keep * sizeof(float));
+        }
         r->passthrough = 0;
-        r->index = 0;
+        r->fill += r->keep;
+        r->index = r->keep;
         r->frac = 0;
     }
     set_step(r, in_rate);
@@ -350,68 +398,82 @@ double resample_delay(const struct resample *r)
     return (r->fill - next) * r->out_rate / r->in_rate;
 }
 
-/* The filter loop of a variant: for each output frame, FRAME(h0, h1, w, interp, x, stride,
+/* The frame loops of a variant: for each output frame, FRAME(h0, h1, w, interp, x, stride,
  * channels, taps, out, coefs) writes out[0 .. channels) from the history at x (one plane every
  * stride floats) and the row h0, or, when interp, the row h0 + w * (h1 - h0) (coefs: taps floats
- * of scratch, aligned). interp is a constant in each call, so that each loop has its own code. */
-#define DEFINE_FILTER(name, attributes, FRAME) \
-    static inline __attribute__((always_inline)) attributes uint32_t name##_loop(struct resample *r, float *out, \
-                                                                               uint32_t max, uint32_t channels) \
+ * of scratch, aligned). interp is a constant in each call, and channels is in the calls for mono
+ * and stereo, so that each case has its own code. */
+#define RESAMPLE_STEP() \
+    do \
+    { \
+        index += step_int; \
+        frac += step_rem; \
+        if (frac >= den) \
+        { \
+            frac -= den; \
+            index++; \
+        } \
+    } while (0)
+
+#define DEFINE_FRAME_LOOPS(name, attributes, FRAME) \
+    static inline __attribute__((always_inline)) attributes uint32_t name##_exact(struct resample *r, float *out, \
+                                                                                uint32_t max, uint32_t channels) \
+    { \
+        const struct resample_tables *t = r->tables; \
+        const uint32_t taps = r->taps, exact_taps = t->exact_taps, cycle = t->cycle, fill = r->fill; \
+        const uint64_t den = r->den, step_int = r->step_int, step_rem = r->step_rem; \
+        uint32_t index = r->index, pos = r->cycle_pos, done; \
+        uint64_t frac = r->frac; \
+        \
+        for (done = 0; done < max && index + taps <= fill; done++, out += channels) \
+        { \
+            FRAME(t->exact + (size_t)pos * exact_taps, NULL, 0.0f, 0, r->history + index - t->exact_shift[pos], \
+                  r->stride, channels, exact_taps, out, r->coefs); \
+            if (++pos == cycle) pos = 0; \
+            RESAMPLE_STEP(); \
+        } \
+        r->index = index; \
+        r->frac = frac; \
+        r->cycle_pos = pos; \
+        return done; \
+    } \
+    \
+    static inline __attribute__((always_inline)) attributes uint32_t name##_interp(struct resample *r, float *out, \
+                                                                                 uint32_t max, uint32_t channels) \
     { \
         const uint32_t taps = r->taps, fill = r->fill; \
         const uint64_t den = r->den, step_int = r->step_int, step_rem = r->step_rem; \
-        const size_t stride = r->capacity; \
-        const float *history = r->history; \
+        const float *table = r->tables->table; \
+        const double phase_scale = r->phase_scale; \
         uint32_t index = r->index, done; \
         uint64_t frac = r->frac; \
         \
-        if (r->exact) \
+        for (done = 0; done < max && index + taps <= fill; done++, out += channels) \
         { \
-            const float *table = r->tables->exact, *end = table + den * taps; \
-            const float *row = table + (size_t)r->tables->exact_row[frac] * taps; \
-            for (done = 0; done < max && index + taps <= fill; done++, out += channels) \
-            { \
-                FRAME(row, NULL, 0.0f, 0, history + index, stride, channels, taps, out, r->coefs); \
-                if ((row += taps) == end) row = table; \
-                index += step_int; \
-                frac += step_rem; \
-                if (frac >= den) \
-                { \
-                    frac -= den; \
-                    index++; \
-                } \
-            } \
-        } \
-        else \
-        { \
-            const float *table = r->tables->table; \
-            const double phase_scale = r->phase_scale; \
-            for (done = 0; done < max && index + taps <= fill; done++, out += channels) \
-            { \
-                double pos = frac * phase_scale; \
-                uint32_t p = (uint32_t)pos; \
-                const float *h0 = table + (size_t)p * taps; \
-                FRAME(h0, h0 + taps, (float)(pos - p), 1, history + index, stride, channels, taps, out, r->coefs); \
-                index += step_int; \
-                frac += step_rem; \
-                if (frac >= den) \
-                { \
-                    frac -= den; \
-                    index++; \
-                } \
-            } \
+            double at = frac * phase_scale; \
+            uint32_t p = (uint32_t)at; \
+            const float *h0 = table + (size_t)p * taps; \
+            FRAME(h0, h0 + taps, (float)(at - p), 1, r->history + index, r->stride, channels, taps, out, r->coefs); \
+            RESAMPLE_STEP(); \
         } \
         r->index = index; \
         r->frac = frac; \
         return done; \
-    } \
-    \
-    /* Mono and stereo with the channels known to the compiler. */ \
+    }
+
+/* A variant's filter from its loops for the exact table and for interpolation. */
+#define DEFINE_FILTER(name, attributes, EXACT, INTERP) \
     static attributes uint32_t name(struct resample *r, float *out, uint32_t max) \
     { \
-        if (r->channels == 1) return name##_loop(r, out, max, 1); \
-        if (r->channels == 2) return name##_loop(r, out, max, 2); \
-        return name##_loop(r, out, max, r->channels); \
+        if (r->exact) \
+        { \
+            if (r->channels == 1) return EXACT(r, out, max, 1); \
+            if (r->channels == 2) return EXACT(r, out, max, 2); \
+            return EXACT(r, out, max, r->channels); \
+        } \
+        if (r->channels == 1) return INTERP(r, out, max, 1); \
+        if (r->channels == 2) return INTERP(r, out, max, 2); \
+        return INTERP(r, out, max, r->channels); \
     }
 
 /* The reference. */
@@ -452,7 +514,8 @@ static inline void frame_c(const float *h0, const float *h1, float w, int interp
     for (c = 0; c < channels; c++) out[c] = dot(x + c * stride, h0, taps);
 }
 
-DEFINE_FILTER(filter_c, , frame_c)
+DEFINE_FRAME_LOOPS(loops_c, , frame_c)
+DEFINE_FILTER(filter_c, , loops_c_exact, loops_c_interp)
 
 #ifdef RESAMPLE_X86
 
@@ -518,7 +581,8 @@ SSE2_INLINE void frame_sse2(const float *h0, const float *h1, float w, int inter
     }
 }
 
-DEFINE_FILTER(filter_sse2, __attribute__((target("sse2"))), frame_sse2)
+DEFINE_FRAME_LOOPS(loops_sse2, __attribute__((target("sse2"))), frame_sse2)
+DEFINE_FILTER(filter_sse2, __attribute__((target("sse2"))), loops_sse2_exact, loops_sse2_interp)
 
 /* AVX2 with FMA: the reference's eight sums in one register, each product added without
  * rounding it first (and the interpolation fused likewise), the same order of summing. */
@@ -588,7 +652,120 @@ AVX2_INLINE void frame_avx2(const float *h0, const float *h1, float w, int inter
     }
 }
 
-DEFINE_FILTER(filter_avx2, __attribute__((target("avx2,fma"))), frame_avx2)
+DEFINE_FRAME_LOOPS(loops_avx2, __attribute__((target("avx2,fma"))), frame_avx2)
+
+/* The lanes of each of a[0 .. 8) summed: (sum a[0], sum a[1], ..., sum a[7]). */
+AVX2_INLINE __m256 sum8_avx2(const __m256 *a)
+{
+    __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+    __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
+    return _mm256_add_ps(_mm256_permute2f128_ps(s, t, 0x20), _mm256_permute2f128_ps(s, t, 0x31));
+}
+
+/* Frames [from, to) of a group of the exact table (rows, each taps long) from the history at x
+ * (the group's first frame's), to out. Each frame's sums run in a register of their own, so that a
+ * frame comes out the same whichever frames of its group are asked for. */
+AVX2_INLINE void group_avx2(const float *rows, uint32_t taps, const float *x, size_t stride, uint32_t channels,
+                            uint32_t from, uint32_t to, float *out)
+{
+    _Alignas(32) float v[RESAMPLE_GROUP];
+    uint32_t c, j, k, half;
+    __m256 a[8];
+
+    /* Channel pairs: four frames of both at a time, which loads each history vector once. */
+    for (c = 0; c + 2 <= channels; c += 2)
+        for (half = 0; half < RESAMPLE_GROUP; half += 4)
+        {
+            const float *x0 = x + c * stride, *x1 = x0 + stride, *h = rows + half * taps;
+
+            if (to <= half || from >= half + 4) continue;
+            for (k = 0; k < 8; k++) a[k] = _mm256_setzero_ps();
+            for (j = 0; j < taps; j += 8)
+            {
+                __m256 l = _mm256_loadu_ps(x0 + j), r = _mm256_loadu_ps(x1 + j), h0 = _mm256_load_ps(h + j);
+                __m256 h1 = _mm256_load_ps(h + taps + j), h2 = _mm256_load_ps(h + 2 * taps + j);
+                __m256 h3 = _mm256_load_ps(h + 3 * taps + j);
+                a[0] = _mm256_fmadd_ps(l, h0, a[0]);
+                a[1] = _mm256_fmadd_ps(r, h0, a[1]);
+                a[2] = _mm256_fmadd_ps(l, h1, a[2]);
+                a[3] = _mm256_fmadd_ps(r, h1, a[3]);
+                a[4] = _mm256_fmadd_ps(l, h2, a[4]);
+                a[5] = _mm256_fmadd_ps(r, h2, a[5]);
+                a[6] = _mm256_fmadd_ps(l, h3, a[6]);
+                a[7] = _mm256_fmadd_ps(r, h3, a[7]);
+            }
+            /* Frame by frame, left and right: stereo's own order. */
+            if (channels == 2 && from <= half && to >= half + 4)
+                _mm256_storeu_ps(out + (half - from) * 2, sum8_avx2(a));
+            else
+            {
+                _mm256_store_ps(v, sum8_avx2(a));
+                for (k = from > half ? from : half; k < to && k < half + 4; k++)
+                {
+                    out[(k - from) * channels + c] = v[2 * (k - half)];
+                    out[(k - from) * channels + c + 1] = v[2 * (k - half) + 1];
+                }
+            }
+        }
+    /* One channel: all eight frames at a time. */
+    if (c < channels)
+    {
+        const float *x0 = x + c * stride;
+
+        for (k = 0; k < 8; k++) a[k] = _mm256_setzero_ps();
+        for (j = 0; j < taps; j += 8)
+        {
+            __m256 l = _mm256_loadu_ps(x0 + j);
+            a[0] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + j), a[0]);
+            a[1] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + taps + j), a[1]);
+            a[2] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 2 * taps + j), a[2]);
+            a[3] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 3 * taps + j), a[3]);
+            a[4] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 4 * taps + j), a[4]);
+            a[5] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 5 * taps + j), a[5]);
+            a[6] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 6 * taps + j), a[6]);
+            a[7] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 7 * taps + j), a[7]);
+        }
+        if (channels == 1 && from == 0 && to == RESAMPLE_GROUP) _mm256_storeu_ps(out, sum8_avx2(a));
+        else
+        {
+            _mm256_store_ps(v, sum8_avx2(a));
+            for (k = from; k < to; k++) out[(k - from) * channels + c] = v[k];
+        }
+    }
+}
+
+AVX2_INLINE uint32_t exact_avx2(struct resample *r, float *out, uint32_t max, uint32_t channels)
+{
+    const struct resample_tables *t = r->tables;
+    const uint32_t taps = r->taps, exact_taps = t->exact_taps, cycle = t->cycle, fill = r->fill;
+    const uint32_t *shift = t->exact_shift, *advance = t->exact_advance;
+    uint32_t index = r->index, pos = r->cycle_pos, done = 0;
+
+    while (done < max)
+    {
+        const uint32_t first = pos - pos % RESAMPLE_GROUP, from = pos % RESAMPLE_GROUP, base = index - shift[pos];
+        const uint32_t end = cycle - first < RESAMPLE_GROUP ? cycle - first : RESAMPLE_GROUP;
+        uint32_t to = end;
+
+        /* The whole rest of the group, or the frames that fit. */
+        if (done + (end - from) > max || base + shift[first + end - 1] + taps > fill)
+            for (to = from; to < end && done + (to - from) < max && base + shift[first + to] + taps <= fill; to++) {}
+        if (to == from) break;
+        group_avx2(t->exact + (size_t)first * exact_taps, exact_taps, r->history + base, r->stride, channels, from, to,
+                   out);
+        done += to - from;
+        out += (to - from) * channels;
+        index += advance[first + to] - advance[pos];
+        if ((pos = first + to) == cycle) pos = 0;
+        if (to < end) break;
+    }
+    r->index = index;
+    r->frac = (uint64_t)pos * t->in - (uint64_t)advance[pos] * t->out;
+    r->cycle_pos = pos;
+    return done;
+}
+
+DEFINE_FILTER(filter_avx2, __attribute__((target("avx2,fma"))), exact_avx2, loops_avx2_interp)
 
 #endif
 
@@ -647,24 +824,33 @@ enum resample_variant resample_get_variant(const struct resample *r)
     return r->variant;
 }
 
-/* Drops the history before index. */
-static void shift_history(struct resample *r)
+/* Drops the first frames of the history. */
+static void drop_history(struct resample *r, uint32_t frames)
 {
     uint32_t c;
 
-    if (r->index >= r->fill)
+    if (!frames) return;
+    for (c = 0; c < r->channels; c++)
+    {
+        float *plane = r->history + (size_t)c * r->stride;
+        memmove(plane, plane + frames, (r->fill - frames) * sizeof(float));
+    }
+    r->fill -= frames;
+    r->index -= frames;
+}
+
+/* Drops the history before index, but for the frames kept before it. */
+static void shift_history(struct resample *r)
+{
+    uint32_t drop = r->index > r->keep ? r->index - r->keep : 0;
+
+    if (drop >= r->fill)
     {
         r->index -= r->fill;
         r->fill = 0;
         return;
     }
-    for (c = 0; c < r->channels; c++)
-    {
-        float *plane = r->history + (size_t)c * r->capacity;
-        memmove(plane, plane + r->index, (r->fill - r->index) * sizeof(float));
-    }
-    r->fill -= r->index;
-    r->index = 0;
+    drop_history(r, drop);
 }
 
 static void append_history(struct resample *r, const float *in, uint32_t frames)
@@ -673,7 +859,7 @@ static void append_history(struct resample *r, const float *in, uint32_t frames)
 
     if (r->channels == 2)
     {
-        float *left = r->history + r->fill, *right = left + r->capacity;
+        float *left = r->history + r->fill, *right = left + r->stride;
         for (f = 0; f < frames; f++)
         {
             left[f] = in[2 * f];
@@ -683,7 +869,7 @@ static void append_history(struct resample *r, const float *in, uint32_t frames)
     else
         for (c = 0; c < r->channels; c++)
         {
-            float *plane = r->history + (size_t)c * r->capacity + r->fill;
+            float *plane = r->history + (size_t)c * r->stride + r->fill;
             for (f = 0; f < frames; f++) plane[f] = in[(size_t)f * r->channels + c];
         }
     r->fill += frames;
@@ -703,7 +889,7 @@ static void passthrough(struct resample *r, const float *in, float *out, uint32_
     else
     {
         r->index = frames;
-        shift_history(r);
+        drop_history(r, frames);
         append_history(r, in, frames);
     }
 }
