@@ -67,7 +67,9 @@ struct resample_tables
     /* Exact, or NULL: a row for each output frame p of the cycle, cycle frames (a multiple of
      * out), and zero rows up to a whole group. Frame p has the phase (p * in mod out) / out of an
      * input frame and sits exact_shift[p] input frames after the first frame of its group; its row
-     * holds the filter from tap exact_shift[p] on, exact_taps in all (a multiple of 8). The first
+     * holds the filter from tap exact_shift[p] on, exact_taps in all (a multiple of 8). The rows
+     * of a group are interleaved by blocks of 8 taps (block b of the group's row k at group + 64 b
+     * + 8 k), so that a group's coefficients come in one stream, in the order used. The first
      * frame of the cycle with phase k / out is exact_first[k]; frame p is exact_advance[p] input
      * frames after frame 0 (cycle + 1 entries). */
     float *exact;
@@ -214,8 +216,18 @@ static struct resample_tables *tables_build(uint32_t in, uint32_t out)
         t->exact_taps = (t->taps + t->max_shift + 7) & ~7u;
         if (!(t->exact = alloc_aligned((size_t)rows * t->exact_taps * sizeof(float)))) goto fail;
         memset(t->exact, 0, (size_t)rows * t->exact_taps * sizeof(float));
-        for (p = 0, row = t->exact; p < t->cycle; p++, row += t->exact_taps)
+        if (!(row = calloc(t->exact_taps, sizeof(float)))) goto fail;
+        for (p = 0; p < t->cycle; p++)
+        {
+            float *group = t->exact + (size_t)(p - p % RESAMPLE_GROUP) * t->exact_taps;
+            uint32_t j;
+
+            memset(row, 0, t->exact_taps * sizeof(float));
             make_row(row + t->exact_shift[p], t->taps, fc * RESAMPLE_CUTOFF, (double)((uint64_t)p * in % out) / out);
+            for (j = 0; j < t->exact_taps; j++)
+                group[j / 8 * 8 * RESAMPLE_GROUP + p % RESAMPLE_GROUP * 8 + j % 8] = row[j];
+        }
+        free(row);
     }
     return t;
 
@@ -398,10 +410,10 @@ double resample_delay(const struct resample *r)
     return (r->fill - next) * r->out_rate / r->in_rate;
 }
 
-/* The frame loops of a variant: for each output frame, FRAME(h0, h1, w, interp, x, stride,
+/* The frame loops of a variant: for each output frame, FRAME(h0, h1, w, interp, step, x, stride,
  * channels, taps, out, coefs) writes out[0 .. channels) from the history at x (one plane every
- * stride floats) and the row h0, or, when interp, the row h0 + w * (h1 - h0) (coefs: taps floats
- * of scratch, aligned). interp is a constant in each call, and channels is in the calls for mono
+ * stride floats) and the row h0 (its blocks of 8 taps step floats apart), or, when interp, the
+ * row h0 + w * (h1 - h0) (both contiguous; coefs: taps floats of scratch, aligned). interp is a constant in each call, and channels is in the calls for mono
  * and stereo, so that each case has its own code. */
 #define RESAMPLE_STEP() \
     do \
@@ -427,7 +439,8 @@ double resample_delay(const struct resample *r)
         \
         for (done = 0; done < max && index + taps <= fill; done++, out += channels) \
         { \
-            FRAME(t->exact + (size_t)pos * exact_taps, NULL, 0.0f, 0, r->history + index - t->exact_shift[pos], \
+            FRAME(t->exact + (size_t)(pos - pos % RESAMPLE_GROUP) * exact_taps + pos % RESAMPLE_GROUP * 8, NULL, 0.0f, \
+                  0, 8 * RESAMPLE_GROUP, r->history + index - t->exact_shift[pos], \
                   r->stride, channels, exact_taps, out, r->coefs); \
             if (++pos == cycle) pos = 0; \
             RESAMPLE_STEP(); \
@@ -453,7 +466,7 @@ double resample_delay(const struct resample *r)
             double at = frac * phase_scale; \
             uint32_t p = (uint32_t)at; \
             const float *h0 = table + (size_t)p * taps; \
-            FRAME(h0, h0 + taps, (float)(at - p), 1, r->history + index, r->stride, channels, taps, out, r->coefs); \
+            FRAME(h0, h0 + taps, (float)(at - p), 1, 8, r->history + index, r->stride, channels, taps, out, r->coefs); \
             RESAMPLE_STEP(); \
         } \
         r->index = index; \
@@ -478,14 +491,15 @@ double resample_delay(const struct resample *r)
 
 /* The reference. */
 
-/* The dot product over eight running sums, which the compiler keeps in vector registers. */
-static inline float dot(const float *x, const float *h, uint32_t n)
+/* The dot product over eight running sums, which the compiler keeps in vector registers; the
+ * blocks of 8 coefficients step floats apart. */
+static inline float dot(const float *x, const float *h, uint32_t n, uint32_t step)
 {
     float acc[8] = {0};
     const float *end = x + n;
     int k;
 
-    for (; x < end; x += 8, h += 8)
+    for (; x < end; x += 8, h += step)
         for (k = 0; k < 8; k++) acc[k] += x[k] * h[k];
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
@@ -501,8 +515,8 @@ static inline void interpolate(float *restrict coefs, const float *restrict h0, 
         for (k = 0; k < 8; k++) coefs[k] = h0[k] + w * (h1[k] - h0[k]);
 }
 
-static inline void frame_c(const float *h0, const float *h1, float w, int interp, const float *x, size_t stride,
-                           uint32_t channels, uint32_t taps, float *out, float *coefs)
+static inline void frame_c(const float *h0, const float *h1, float w, int interp, uint32_t step, const float *x,
+                           size_t stride, uint32_t channels, uint32_t taps, float *out, float *coefs)
 {
     uint32_t c;
 
@@ -510,8 +524,9 @@ static inline void frame_c(const float *h0, const float *h1, float w, int interp
     {
         interpolate(coefs, h0, h1, w, taps);
         h0 = coefs;
+        step = 8;
     }
-    for (c = 0; c < channels; c++) out[c] = dot(x + c * stride, h0, taps);
+    for (c = 0; c < channels; c++) out[c] = dot(x + c * stride, h0, taps, step);
 }
 
 DEFINE_FRAME_LOOPS(loops_c, , frame_c)
@@ -523,10 +538,11 @@ DEFINE_FILTER(filter_c, , loops_c_exact, loops_c_interp)
  * summing: the same bits. Channels go in pairs, which share the coefficients' loads. */
 #define SSE2_INLINE static inline __attribute__((always_inline, target("sse2")))
 
-SSE2_INLINE void coefs_sse2(const float *h0, const float *h1, __m128 w, int interp, uint32_t j, __m128 *lo, __m128 *hi)
+SSE2_INLINE void coefs_sse2(const float *h0, const float *h1, __m128 w, int interp, uint32_t step, uint32_t j,
+                            __m128 *lo, __m128 *hi)
 {
-    *lo = _mm_load_ps(h0 + j);
-    *hi = _mm_load_ps(h0 + j + 4);
+    *lo = _mm_load_ps(h0 + j / 8 * step);
+    *hi = _mm_load_ps(h0 + j / 8 * step + 4);
     if (interp)
     {
         *lo = _mm_add_ps(*lo, _mm_mul_ps(w, _mm_sub_ps(_mm_load_ps(h1 + j), *lo)));
@@ -542,8 +558,8 @@ SSE2_INLINE __m128 sum_sse2(__m128 lo, __m128 hi)
     return _mm_add_ss(s, _mm_movehl_ps(s, s));
 }
 
-SSE2_INLINE void frame_sse2(const float *h0, const float *h1, float w, int interp, const float *x, size_t stride,
-                            uint32_t channels, uint32_t taps, float *out, float *coefs)
+SSE2_INLINE void frame_sse2(const float *h0, const float *h1, float w, int interp, uint32_t step, const float *x,
+                            size_t stride, uint32_t channels, uint32_t taps, float *out, float *coefs)
 {
     const __m128 wv = _mm_set1_ps(w);
     uint32_t c, j;
@@ -556,7 +572,7 @@ SSE2_INLINE void frame_sse2(const float *h0, const float *h1, float w, int inter
         for (j = 0; j < taps; j += 8)
         {
             __m128 lo, hi;
-            coefs_sse2(h0, h1, wv, interp, j, &lo, &hi);
+            coefs_sse2(h0, h1, wv, interp, step, j, &lo, &hi);
             a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_loadu_ps(x0 + j), lo));
             b0 = _mm_add_ps(b0, _mm_mul_ps(_mm_loadu_ps(x0 + j + 4), hi));
             a1 = _mm_add_ps(a1, _mm_mul_ps(_mm_loadu_ps(x1 + j), lo));
@@ -573,7 +589,7 @@ SSE2_INLINE void frame_sse2(const float *h0, const float *h1, float w, int inter
         for (j = 0; j < taps; j += 8)
         {
             __m128 lo, hi;
-            coefs_sse2(h0, h1, wv, interp, j, &lo, &hi);
+            coefs_sse2(h0, h1, wv, interp, step, j, &lo, &hi);
             a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_loadu_ps(x0 + j), lo));
             b0 = _mm_add_ps(b0, _mm_mul_ps(_mm_loadu_ps(x0 + j + 4), hi));
         }
@@ -588,9 +604,9 @@ DEFINE_FILTER(filter_sse2, __attribute__((target("sse2"))), loops_sse2_exact, lo
  * rounding it first (and the interpolation fused likewise), the same order of summing. */
 #define AVX2_INLINE static inline __attribute__((always_inline, target("avx2,fma")))
 
-AVX2_INLINE __m256 coefs_avx2(const float *h0, const float *h1, __m256 w, int interp, uint32_t j)
+AVX2_INLINE __m256 coefs_avx2(const float *h0, const float *h1, __m256 w, int interp, uint32_t step, uint32_t j)
 {
-    __m256 h = _mm256_load_ps(h0 + j);
+    __m256 h = _mm256_load_ps(h0 + j / 8 * step);
     return interp ? _mm256_fmadd_ps(w, _mm256_sub_ps(_mm256_load_ps(h1 + j), h), h) : h;
 }
 
@@ -602,8 +618,8 @@ AVX2_INLINE __m128 fold_avx2(__m256 a)
 
 /* The sums of a block of 16 taps of a channel pair, in two registers each: two chains of
  * dependent additions per channel instead of one. */
-AVX2_INLINE void frame_avx2(const float *h0, const float *h1, float w, int interp, const float *x, size_t stride,
-                            uint32_t channels, uint32_t taps, float *out, float *coefs)
+AVX2_INLINE void frame_avx2(const float *h0, const float *h1, float w, int interp, uint32_t step, const float *x,
+                            size_t stride, uint32_t channels, uint32_t taps, float *out, float *coefs)
 {
     const __m256 wv = _mm256_set1_ps(w);
     uint32_t c, j;
@@ -616,7 +632,7 @@ AVX2_INLINE void frame_avx2(const float *h0, const float *h1, float w, int inter
 
         for (j = 0; j + 16 <= taps; j += 16)
         {
-            __m256 h = coefs_avx2(h0, h1, wv, interp, j), g = coefs_avx2(h0, h1, wv, interp, j + 8);
+            __m256 h = coefs_avx2(h0, h1, wv, interp, step, j), g = coefs_avx2(h0, h1, wv, interp, step, j + 8);
             a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), h, a0);
             a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + j), h, a1);
             b0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j + 8), g, b0);
@@ -624,7 +640,7 @@ AVX2_INLINE void frame_avx2(const float *h0, const float *h1, float w, int inter
         }
         if (j < taps)
         {
-            __m256 h = coefs_avx2(h0, h1, wv, interp, j);
+            __m256 h = coefs_avx2(h0, h1, wv, interp, step, j);
             a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), h, a0);
             a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + j), h, a1);
         }
@@ -641,10 +657,10 @@ AVX2_INLINE void frame_avx2(const float *h0, const float *h1, float w, int inter
 
         for (j = 0; j + 16 <= taps; j += 16)
         {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), coefs_avx2(h0, h1, wv, interp, j), a0);
-            b0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j + 8), coefs_avx2(h0, h1, wv, interp, j + 8), b0);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), coefs_avx2(h0, h1, wv, interp, step, j), a0);
+            b0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j + 8), coefs_avx2(h0, h1, wv, interp, step, j + 8), b0);
         }
-        if (j < taps) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), coefs_avx2(h0, h1, wv, interp, j), a0);
+        if (j < taps) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), coefs_avx2(h0, h1, wv, interp, step, j), a0);
         s = fold_avx2(_mm256_add_ps(a0, b0));
         s = _mm_hadd_ps(s, s);
         s = _mm_hadd_ps(s, s);
@@ -654,15 +670,15 @@ AVX2_INLINE void frame_avx2(const float *h0, const float *h1, float w, int inter
 
 DEFINE_FRAME_LOOPS(loops_avx2, __attribute__((target("avx2,fma"))), frame_avx2)
 
-/* The lanes of each of a[0 .. 8) summed: (sum a[0], sum a[1], ..., sum a[7]). */
-AVX2_INLINE __m256 sum8_avx2(const __m256 *a)
+/* The lanes of each of a0 ... a7 summed: (sum a0, sum a1, ..., sum a7). */
+AVX2_INLINE __m256 sum8_avx2(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4, __m256 a5, __m256 a6, __m256 a7)
 {
-    __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
-    __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
+    __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
     return _mm256_add_ps(_mm256_permute2f128_ps(s, t, 0x20), _mm256_permute2f128_ps(s, t, 0x31));
 }
 
-/* Frames [from, to) of a group of the exact table (rows, each taps long) from the history at x
+/* Frames [from, to) of a group of the exact table (rows: taps each, interleaved) from the history at x
  * (the group's first frame's), to out. Each frame's sums run in a register of their own, so that a
  * frame comes out the same whichever frames of its group are asked for. */
 AVX2_INLINE void group_avx2(const float *rows, uint32_t taps, const float *x, size_t stride, uint32_t channels,
@@ -670,36 +686,40 @@ AVX2_INLINE void group_avx2(const float *rows, uint32_t taps, const float *x, si
 {
     _Alignas(32) float v[RESAMPLE_GROUP];
     uint32_t c, j, k, half;
-    __m256 a[8];
+    /* Sums in variables, not an array: the compiler would zero an array in memory. */
+    __m256 a0, a1, a2, a3, a4, a5, a6, a7;
 
     /* Channel pairs: four frames of both at a time, which loads each history vector once. */
     for (c = 0; c + 2 <= channels; c += 2)
         for (half = 0; half < RESAMPLE_GROUP; half += 4)
         {
-            const float *x0 = x + c * stride, *x1 = x0 + stride, *h = rows + half * taps;
+            const float *x0 = x + c * stride, *x1 = x0 + stride, *h = rows + half * 8;
 
             if (to <= half || from >= half + 4) continue;
-            for (k = 0; k < 8; k++) a[k] = _mm256_setzero_ps();
-            for (j = 0; j < taps; j += 8)
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm256_setzero_ps();
+            for (j = 0; j < taps; j += 8, h += 8 * RESAMPLE_GROUP)
             {
-                __m256 l = _mm256_loadu_ps(x0 + j), r = _mm256_loadu_ps(x1 + j), h0 = _mm256_load_ps(h + j);
-                __m256 h1 = _mm256_load_ps(h + taps + j), h2 = _mm256_load_ps(h + 2 * taps + j);
-                __m256 h3 = _mm256_load_ps(h + 3 * taps + j);
-                a[0] = _mm256_fmadd_ps(l, h0, a[0]);
-                a[1] = _mm256_fmadd_ps(r, h0, a[1]);
-                a[2] = _mm256_fmadd_ps(l, h1, a[2]);
-                a[3] = _mm256_fmadd_ps(r, h1, a[3]);
-                a[4] = _mm256_fmadd_ps(l, h2, a[4]);
-                a[5] = _mm256_fmadd_ps(r, h2, a[5]);
-                a[6] = _mm256_fmadd_ps(l, h3, a[6]);
-                a[7] = _mm256_fmadd_ps(r, h3, a[7]);
+                __m256 l = _mm256_loadu_ps(x0 + j), r = _mm256_loadu_ps(x1 + j), h0 = _mm256_load_ps(h);
+                __m256 h1 = _mm256_load_ps(h + 8), h2 = _mm256_load_ps(h + 16), h3 = _mm256_load_ps(h + 24);
+
+                /* Loaded once for both channels: left to itself, the compiler folds each load into
+                 * both multiply-adds, and the loads are what bounds this loop. */
+                __asm__("" : "+x"(h0), "+x"(h1), "+x"(h2), "+x"(h3));
+                a0 = _mm256_fmadd_ps(l, h0, a0);
+                a1 = _mm256_fmadd_ps(r, h0, a1);
+                a2 = _mm256_fmadd_ps(l, h1, a2);
+                a3 = _mm256_fmadd_ps(r, h1, a3);
+                a4 = _mm256_fmadd_ps(l, h2, a4);
+                a5 = _mm256_fmadd_ps(r, h2, a5);
+                a6 = _mm256_fmadd_ps(l, h3, a6);
+                a7 = _mm256_fmadd_ps(r, h3, a7);
             }
             /* Frame by frame, left and right: stereo's own order. */
             if (channels == 2 && from <= half && to >= half + 4)
-                _mm256_storeu_ps(out + (half - from) * 2, sum8_avx2(a));
+                _mm256_storeu_ps(out + (half - from) * 2, sum8_avx2(a0, a1, a2, a3, a4, a5, a6, a7));
             else
             {
-                _mm256_store_ps(v, sum8_avx2(a));
+                _mm256_store_ps(v, sum8_avx2(a0, a1, a2, a3, a4, a5, a6, a7));
                 for (k = from > half ? from : half; k < to && k < half + 4; k++)
                 {
                     out[(k - from) * channels + c] = v[2 * (k - half)];
@@ -710,25 +730,25 @@ AVX2_INLINE void group_avx2(const float *rows, uint32_t taps, const float *x, si
     /* One channel: all eight frames at a time. */
     if (c < channels)
     {
-        const float *x0 = x + c * stride;
+        const float *x0 = x + c * stride, *h = rows;
 
-        for (k = 0; k < 8; k++) a[k] = _mm256_setzero_ps();
-        for (j = 0; j < taps; j += 8)
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm256_setzero_ps();
+        for (j = 0; j < taps; j += 8, h += 8 * RESAMPLE_GROUP)
         {
             __m256 l = _mm256_loadu_ps(x0 + j);
-            a[0] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + j), a[0]);
-            a[1] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + taps + j), a[1]);
-            a[2] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 2 * taps + j), a[2]);
-            a[3] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 3 * taps + j), a[3]);
-            a[4] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 4 * taps + j), a[4]);
-            a[5] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 5 * taps + j), a[5]);
-            a[6] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 6 * taps + j), a[6]);
-            a[7] = _mm256_fmadd_ps(l, _mm256_load_ps(rows + 7 * taps + j), a[7]);
+            a0 = _mm256_fmadd_ps(l, _mm256_load_ps(h), a0);
+            a1 = _mm256_fmadd_ps(l, _mm256_load_ps(h + 8), a1);
+            a2 = _mm256_fmadd_ps(l, _mm256_load_ps(h + 16), a2);
+            a3 = _mm256_fmadd_ps(l, _mm256_load_ps(h + 24), a3);
+            a4 = _mm256_fmadd_ps(l, _mm256_load_ps(h + 32), a4);
+            a5 = _mm256_fmadd_ps(l, _mm256_load_ps(h + 40), a5);
+            a6 = _mm256_fmadd_ps(l, _mm256_load_ps(h + 48), a6);
+            a7 = _mm256_fmadd_ps(l, _mm256_load_ps(h + 56), a7);
         }
-        if (channels == 1 && from == 0 && to == RESAMPLE_GROUP) _mm256_storeu_ps(out, sum8_avx2(a));
+        if (channels == 1 && from == 0 && to == RESAMPLE_GROUP) _mm256_storeu_ps(out, sum8_avx2(a0, a1, a2, a3, a4, a5, a6, a7));
         else
         {
-            _mm256_store_ps(v, sum8_avx2(a));
+            _mm256_store_ps(v, sum8_avx2(a0, a1, a2, a3, a4, a5, a6, a7));
             for (k = from; k < to; k++) out[(k - from) * channels + c] = v[k];
         }
     }
