@@ -103,9 +103,7 @@ static HRESULT activation_device(const WCHAR *path, IMMDevice **device)
     *device = NULL;
     if (CLSIDFromString(path, &interface_class) == S_OK && (IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER)
         || IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_CAPTURE)))
-    {
         endpoint = device_default(IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER) ? eRender : eCapture);
-    }
     else if (!wcsnicmp(path, prefix, ARRAY_SIZE(prefix) - 1))
     {
         lstrcpynW(id, path + ARRAY_SIZE(prefix) - 1, ARRAY_SIZE(id));

@@ -234,7 +234,9 @@ static HRESULT WINAPI client_Initialize(IAudioClient3 *iface, AUDCLNT_SHAREMODE 
     AcquireSRWLockExclusive(&client->lock);
     if (is_initialized(client)) hr = AUDCLNT_E_ALREADY_INITIALIZED;
     else if (mode == AUDCLNT_SHAREMODE_EXCLUSIVE)
-        hr = SUCCEEDED(hr = check_format(wfx, &pcm)) ? exclusive_mode_answer() : hr;
+    {
+        if (SUCCEEDED(hr = check_format(wfx, &pcm))) hr = exclusive_mode_answer();
+    }
     else if (flags & AUDCLNT_STREAMFLAGS_LOOPBACK)
     {
         FIXME("loopback capture is not implemented yet\n");
