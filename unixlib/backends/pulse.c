@@ -324,11 +324,6 @@ struct pulse_stream
     UINT64 heard;           /* of those, the most that were reported heard */
     UINT64 underruns;
     pa_operation *timing;   /* the last timing request */
-    int wake_fd;            /* the engine's fd, polled beside the server's while in stream_wait */
-    pa_usec_t wait_end;     /* when stream_wait returns (0: never) */
-    BOOL woken;
-    struct pollfd *fds;
-    unsigned long fds_capacity;
 };
 
 static struct pulse_stream *pulse_stream_from(struct backend_stream *stream)
@@ -336,44 +331,10 @@ static struct pulse_stream *pulse_stream_from(struct backend_stream *stream)
     return (struct pulse_stream *)stream;
 }
 
-/* pa_mainloop's poll, with the engine's wake_fd added to the server's descriptors and the wait
- * cut at stream_wait's end to the microsecond (the loop's own timeouts are whole milliseconds). */
+/* pa_mainloop's poll: a signal (Wine sends some) is not an error of the loop. */
 static int pulse_poll(struct pollfd *fds, unsigned long count, int timeout, void *arg)
 {
-    struct pulse_stream *stream = arg;
-    INT64 timeout_ns = timeout < 0 ? -1 : timeout * 1000000ll;
-    struct pollfd *all;
-    pa_usec_t now;
-    unsigned long i;
-    int ret;
-
-    if (stream->wait_end)
-    {
-        now = pa_rtclock_now();
-        if (now >= stream->wait_end) timeout_ns = 0;
-        else if (timeout_ns < 0 || (stream->wait_end - now) * 1000 < (pa_usec_t)timeout_ns)
-            timeout_ns = (stream->wait_end - now) * 1000;
-    }
-    if (stream->wake_fd < 0) return backend_poll(fds, count, timeout_ns);
-    if (count + 1 > stream->fds_capacity)
-    {
-        if (!(all = realloc(stream->fds, (count + 1) * sizeof(*all)))) return backend_poll(fds, count, timeout_ns);
-        stream->fds = all;
-        stream->fds_capacity = count + 1;
-    }
-    all = stream->fds;
-    memcpy(all, fds, count * sizeof(*fds));
-    all[count].fd = stream->wake_fd;
-    all[count].events = POLLIN;
-    all[count].revents = 0;
-    if ((ret = backend_poll(all, count + 1, timeout_ns)) < 0) return ret;
-    for (i = 0; i < count; i++) fds[i].revents = all[i].revents;
-    if (all[count].revents)
-    {
-        stream->woken = TRUE;
-        ret--;
-    }
-    return ret;
+    return backend_poll(fds, count, timeout < 0 ? -1 : timeout * 1000000ll);
 }
 
 static BOOL stream_settled(void *arg)
@@ -389,10 +350,15 @@ static BOOL pulse_stream_alive(struct pulse_stream *stream)
         && pa_stream_get_state(stream->stream) == PA_STREAM_READY;
 }
 
-/* Runs what is ready without waiting: sends what was written, takes in timing replies. */
+/* Runs what is ready without waiting: sends what was written, takes in the server's messages
+ * (requests, timing replies). The engine's thread does this once a period, not on each message. */
 static void pulse_stream_dispatch(struct pulse_stream *stream)
 {
-    pa_mainloop_iterate(stream->conn.loop, 0, NULL);
+    unsigned int i;
+
+    /* libpulse polls only once it has no deferred work (the packets written): a second turn
+     * takes in what the server sent, or notices it is gone. */
+    for (i = 0; i < 4 && pa_mainloop_iterate(stream->conn.loop, 0, NULL) > 0; i++) {}
 }
 
 static void on_underflow(pa_stream *pa_stream, void *arg)
@@ -453,7 +419,6 @@ static void pulse_stream_close(struct backend_stream *iface)
         pa_stream_unref(stream->stream);
     }
     pulse_disconnect(&stream->conn);
-    free(stream->fds);
     free(stream);
 }
 
@@ -496,7 +461,6 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
     stream->rate = spec.rate;
     stream->frame_bytes = pa_frame_size(&spec);
     stream->period_frames = period_frames;
-    stream->wake_fd = -1;
     process_name(name, sizeof(name));
     if (!pulse_connect(&stream->conn, name))
     {
@@ -598,33 +562,16 @@ static HRESULT pulse_stream_wait(struct backend_stream *iface, int wake_fd, INT6
 {
     struct pulse_stream *stream = pulse_stream_from(iface);
     struct pollfd wake = { .fd = wake_fd, .events = POLLIN };
-    HRESULT hr = S_OK;
 
     if (!stream) return E_INVALIDARG;
-    if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
-    if (stream->state == PULSE_STOPPED)
-    {
-        /* A stopped stream waits for the engine alone; libpulse's own timers (its timing
-         * updates, at growing intervals) wait for the next start. */
-        backend_poll(&wake, wake_fd >= 0, timeout_ns);
-        return S_OK;
-    }
+    /* What was written and the timing request go out now; the server's answers wait in the
+     * socket for the next period's stream_delay. A stopped stream asks for nothing: libpulse's
+     * own timers (its timing updates, at growing intervals) wait for the next start. */
     pulse_stream_update_timing(stream);
-    stream->wait_end = timeout_ns >= 0 ? pa_rtclock_now() + (timeout_ns + 999) / 1000 : 0;
-    stream->wake_fd = wake_fd;
-    stream->woken = FALSE;
-    while (!stream->woken && (!stream->wait_end || pa_rtclock_now() < stream->wait_end))
-    {
-        if (pa_mainloop_prepare(stream->conn.loop, -1) < 0 || pa_mainloop_poll(stream->conn.loop) < 0
-            || pa_mainloop_dispatch(stream->conn.loop) < 0 || !pulse_stream_alive(stream))
-        {
-            hr = AUDCLNT_E_DEVICE_INVALIDATED;
-            break;
-        }
-    }
-    stream->wake_fd = -1;
-    stream->wait_end = 0;
-    return hr;
+    pulse_stream_dispatch(stream);
+    if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
+    backend_poll(&wake, wake_fd >= 0, timeout_ns);
+    return S_OK;
 }
 
 static HRESULT pulse_stream_write(struct backend_stream *iface, const float *frames, UINT32 count)
