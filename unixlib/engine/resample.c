@@ -604,72 +604,6 @@ DEFINE_FILTER(filter_sse2, __attribute__((target("sse2"))), loops_sse2_exact, lo
  * rounding it first (and the interpolation fused likewise), the same order of summing. */
 #define AVX2_INLINE static inline __attribute__((always_inline, target("avx2,fma")))
 
-AVX2_INLINE __m256 coefs_avx2(const float *h0, const float *h1, __m256 w, int interp, uint32_t step, uint32_t j)
-{
-    __m256 h = _mm256_load_ps(h0 + j / 8 * step);
-    return interp ? _mm256_fmadd_ps(w, _mm256_sub_ps(_mm256_load_ps(h1 + j), h), h) : h;
-}
-
-/* The first 4 lanes of the reference's order of summing: lo + hi lane by lane. */
-AVX2_INLINE __m128 fold_avx2(__m256 a)
-{
-    return _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-}
-
-/* The sums of a block of 16 taps of a channel pair, in two registers each: two chains of
- * dependent additions per channel instead of one. */
-AVX2_INLINE void frame_avx2(const float *h0, const float *h1, float w, int interp, uint32_t step, const float *x,
-                            size_t stride, uint32_t channels, uint32_t taps, float *out, float *coefs)
-{
-    const __m256 wv = _mm256_set1_ps(w);
-    uint32_t c, j;
-
-    for (c = 0; c + 2 <= channels; c += 2)
-    {
-        const float *x0 = x + c * stride, *x1 = x0 + stride;
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
-        __m128 s;
-
-        for (j = 0; j + 16 <= taps; j += 16)
-        {
-            __m256 h = coefs_avx2(h0, h1, wv, interp, step, j), g = coefs_avx2(h0, h1, wv, interp, step, j + 8);
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), h, a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + j), h, a1);
-            b0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j + 8), g, b0);
-            b1 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + j + 8), g, b1);
-        }
-        if (j < taps)
-        {
-            __m256 h = coefs_avx2(h0, h1, wv, interp, step, j);
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), h, a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + j), h, a1);
-        }
-        /* (s0 + s1, s2 + s3, t0 + t1, t2 + t3), then the pairs' sums in lanes 0 and 1. */
-        s = _mm_hadd_ps(fold_avx2(_mm256_add_ps(a0, b0)), fold_avx2(_mm256_add_ps(a1, b1)));
-        s = _mm_hadd_ps(s, s);
-        _mm_storel_pi((__m64 *)(out + c), s);
-    }
-    if (c < channels)
-    {
-        const float *x0 = x + c * stride;
-        __m256 a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps();
-        __m128 s;
-
-        for (j = 0; j + 16 <= taps; j += 16)
-        {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), coefs_avx2(h0, h1, wv, interp, step, j), a0);
-            b0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j + 8), coefs_avx2(h0, h1, wv, interp, step, j + 8), b0);
-        }
-        if (j < taps) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), coefs_avx2(h0, h1, wv, interp, step, j), a0);
-        s = fold_avx2(_mm256_add_ps(a0, b0));
-        s = _mm_hadd_ps(s, s);
-        s = _mm_hadd_ps(s, s);
-        _mm_store_ss(out + c, s);
-    }
-}
-
-DEFINE_FRAME_LOOPS(loops_avx2, __attribute__((target("avx2,fma"))), frame_avx2)
-
 /* The lanes of each of a0 ... a7 summed: (sum a0, sum a1, ..., sum a7). */
 AVX2_INLINE __m256 sum8_avx2(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4, __m256 a5, __m256 a6, __m256 a7)
 {
@@ -785,7 +719,144 @@ AVX2_INLINE uint32_t exact_avx2(struct resample *r, float *out, uint32_t max, ui
     return done;
 }
 
-DEFINE_FILTER(filter_avx2, __attribute__((target("avx2,fma"))), exact_avx2, loops_avx2_interp)
+/* The lanes of each of a0 ... a3 summed, in the order sum8_avx2 adds each one's. */
+AVX2_INLINE __m128 sum4_avx2(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
+{
+    __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+}
+
+/* Where an interpolated output frame reads: the history from index on, the row h0 + w * (h1 - h0)
+ * where h1 is the row after h0. */
+struct resample_pos
+{
+    const float *h0;
+    float w;
+    uint32_t index;
+};
+
+AVX2_INLINE __m256 interp_coefs_avx2(const float *h0, uint32_t taps, __m256 w, uint32_t j)
+{
+    __m256 h = _mm256_load_ps(h0 + j);
+    return _mm256_fmadd_ps(w, _mm256_sub_ps(_mm256_load_ps(h0 + taps + j), h), h);
+}
+
+/* One interpolated frame. Each channel's sum runs in one register, added up in sum8_avx2's order:
+ * the same bits as interp4_avx2 gives the frame. */
+AVX2_INLINE void interp1_avx2(const struct resample_pos *pos, const float *history, size_t stride, uint32_t channels,
+                              uint32_t taps, float *out)
+{
+    const __m256 w = _mm256_set1_ps(pos->w);
+    const float *x = history + pos->index;
+    uint32_t c, j;
+
+    for (c = 0; c < channels; c++, x += stride)
+    {
+        __m256 a = _mm256_setzero_ps();
+        __m128 s;
+
+        for (j = 0; j < taps; j += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(x + j), interp_coefs_avx2(pos->h0, taps, w, j), a);
+        a = _mm256_hadd_ps(a, a);
+        a = _mm256_hadd_ps(a, a);
+        s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+        _mm_store_ss(out + c, s);
+    }
+}
+
+/* Four interpolated frames: their sums side by side, added up together. */
+AVX2_INLINE void interp4_avx2(const struct resample_pos *pos, const float *history, size_t stride, uint32_t channels,
+                              uint32_t taps, float *out)
+{
+    const __m256 w0 = _mm256_set1_ps(pos[0].w), w1 = _mm256_set1_ps(pos[1].w);
+    const __m256 w2 = _mm256_set1_ps(pos[2].w), w3 = _mm256_set1_ps(pos[3].w);
+    const float *x0 = history + pos[0].index, *x1 = history + pos[1].index;
+    const float *x2 = history + pos[2].index, *x3 = history + pos[3].index;
+    __m256 a0, a1, a2, a3, a4, a5, a6, a7;
+    uint32_t c, j;
+
+    for (c = 0; c + 2 <= channels; c += 2, x0 += 2 * stride, x1 += 2 * stride, x2 += 2 * stride, x3 += 2 * stride)
+    {
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm256_setzero_ps();
+        for (j = 0; j < taps; j += 8)
+        {
+            __m256 h0 = interp_coefs_avx2(pos[0].h0, taps, w0, j), h1 = interp_coefs_avx2(pos[1].h0, taps, w1, j);
+            __m256 h2 = interp_coefs_avx2(pos[2].h0, taps, w2, j), h3 = interp_coefs_avx2(pos[3].h0, taps, w3, j);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), h0, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + stride + j), h0, a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + j), h1, a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + stride + j), h1, a3);
+            a4 = _mm256_fmadd_ps(_mm256_loadu_ps(x2 + j), h2, a4);
+            a5 = _mm256_fmadd_ps(_mm256_loadu_ps(x2 + stride + j), h2, a5);
+            a6 = _mm256_fmadd_ps(_mm256_loadu_ps(x3 + j), h3, a6);
+            a7 = _mm256_fmadd_ps(_mm256_loadu_ps(x3 + stride + j), h3, a7);
+        }
+        if (channels == 2) _mm256_storeu_ps(out, sum8_avx2(a0, a1, a2, a3, a4, a5, a6, a7));
+        else
+        {
+            __m256 s = sum8_avx2(a0, a1, a2, a3, a4, a5, a6, a7);
+            __m128 lo = _mm256_castps256_ps128(s), hi = _mm256_extractf128_ps(s, 1);
+            _mm_storel_pi((__m64 *)(out + c), lo);
+            _mm_storeh_pi((__m64 *)(out + channels + c), lo);
+            _mm_storel_pi((__m64 *)(out + 2 * channels + c), hi);
+            _mm_storeh_pi((__m64 *)(out + 3 * channels + c), hi);
+        }
+    }
+    if (c < channels)
+    {
+        _Alignas(16) float v[4];
+
+        a0 = a1 = a2 = a3 = _mm256_setzero_ps();
+        for (j = 0; j < taps; j += 8)
+        {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + j), interp_coefs_avx2(pos[0].h0, taps, w0, j), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + j), interp_coefs_avx2(pos[1].h0, taps, w1, j), a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x2 + j), interp_coefs_avx2(pos[2].h0, taps, w2, j), a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x3 + j), interp_coefs_avx2(pos[3].h0, taps, w3, j), a3);
+        }
+        if (channels == 1) _mm_storeu_ps(out, sum4_avx2(a0, a1, a2, a3));
+        else
+        {
+            _mm_store_ps(v, sum4_avx2(a0, a1, a2, a3));
+            for (j = 0; j < 4; j++) out[j * channels + c] = v[j];
+        }
+    }
+}
+
+AVX2_INLINE uint32_t interp_avx2(struct resample *r, float *out, uint32_t max, uint32_t channels)
+{
+    const uint32_t taps = r->taps, fill = r->fill;
+    const uint64_t den = r->den, step_int = r->step_int, step_rem = r->step_rem;
+    const float *table = r->tables->table;
+    const double phase_scale = r->phase_scale;
+    struct resample_pos pos[4];
+    uint32_t index = r->index, done = 0, k, i;
+    uint64_t frac = r->frac;
+
+    for (;;)
+    {
+        for (k = 0; k < 4 && done + k < max && index + taps <= fill; k++)
+        {
+            double at = frac * phase_scale;
+            uint32_t p = (uint32_t)at;
+
+            pos[k].h0 = table + (size_t)p * taps;
+            pos[k].w = (float)(at - p);
+            pos[k].index = index;
+            RESAMPLE_STEP();
+        }
+        if (k == 4) interp4_avx2(pos, r->history, r->stride, channels, taps, out);
+        else
+            for (i = 0; i < k; i++) interp1_avx2(pos + i, r->history, r->stride, channels, taps, out + i * channels);
+        done += k;
+        out += k * channels;
+        if (k < 4) break;
+    }
+    r->index = index;
+    r->frac = frac;
+    return done;
+}
+
+DEFINE_FILTER(filter_avx2, __attribute__((target("avx2,fma"))), exact_avx2, interp_avx2)
 
 #endif
 
