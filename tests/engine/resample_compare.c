@@ -34,9 +34,13 @@ struct candidate
     int quality;
 };
 
+/* quality: the variant of the inner loop. */
 static void *ours_create(uint32_t in_rate, uint32_t out_rate, uint32_t channels, int quality)
 {
-    return resample_create(in_rate, out_rate, channels);
+    struct resample *r = resample_create(in_rate, out_rate, channels);
+
+    if (r) resample_set_variant(r, quality);
+    return r;
 }
 
 static void ours_process(void *state, const float *in, uint32_t *in_frames, float *out, uint32_t *out_frames)
@@ -123,7 +127,9 @@ static void speex_destroy(void *state)
 
 static const struct candidate candidates[] =
 {
-    {"ours (resample.c)", ours_create, ours_process, ours_set_rate, ours_destroy, 0},
+    {"ours, c", ours_create, ours_process, ours_set_rate, ours_destroy, RESAMPLE_VARIANT_C},
+    {"ours, sse2", ours_create, ours_process, ours_set_rate, ours_destroy, RESAMPLE_VARIANT_SSE2},
+    {"ours, avx2+fma", ours_create, ours_process, ours_set_rate, ours_destroy, RESAMPLE_VARIANT_AVX2},
 #ifdef HAVE_SOXR
     {"soxr HQ", soxr_candidate_create, soxr_candidate_process, NULL, soxr_candidate_destroy, SOXR_HQ},
     {"soxr VHQ", soxr_candidate_create, soxr_candidate_process, NULL, soxr_candidate_destroy, SOXR_VHQ},
@@ -310,10 +316,12 @@ int main(void)
     for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
     {
         const struct candidate *c = &candidates[i];
-        double g1, g15, g20;
-        double s1 = thdn(c, 44100, 48000, 1000.0, &g1);
-        double s15 = thdn(c, 44100, 48000, 15000.0, &g15);
-        double s20 = thdn(c, 44100, 48000, 20000.0, &g20);
+        double g1, g15, g20, s1, s15, s20;
+
+        if (c->create == ours_create && !resample_variant_supported(c->quality)) continue;
+        s1 = thdn(c, 44100, 48000, 1000.0, &g1);
+        s15 = thdn(c, 44100, 48000, 15000.0, &g15);
+        s20 = thdn(c, 44100, 48000, 20000.0, &g20);
 
         printf("%-18s %6.1f %6.1f %6.1f %7.2f %11.1f %10.1f %6lld %7.2f %6.2f %6.1f\n", c->name, s1, s15, s20, g20,
                alias(c, 48000, 44100, 23000.0), alias(c, 96000, 48000, 30000.0), length_error(c), latency(c),
