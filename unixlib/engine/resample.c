@@ -493,6 +493,44 @@ double resample_delay(const struct resample *r)
         return INTERP(r, out, max, r->channels); \
     }
 
+/* A variant's loop over groups of the exact table: GROUP_FUNC(rows, taps, x, stride, channels,
+ * from, to, out) writes frames [from, to) of the group whose rows start at rows, from the
+ * history at x (its first frame's), to out; it may compute the group's other frames, and must
+ * give each frame the same bits whichever others it is asked for. */
+#define DEFINE_EXACT_GROUPS(name, attributes, GROUP_FUNC) \
+    static inline __attribute__((always_inline)) attributes uint32_t name(struct resample *r, float *out, \
+                                                                        uint32_t max, uint32_t channels) \
+    { \
+        const struct resample_tables *t = r->tables; \
+        const uint32_t taps = r->taps, exact_taps = t->exact_taps, cycle = t->cycle, fill = r->fill; \
+        const uint32_t *shift = t->exact_shift, *advance = t->exact_advance; \
+        uint32_t index = r->index, pos = r->cycle_pos, done = 0; \
+        \
+        while (done < max) \
+        { \
+            const uint32_t first = pos - pos % RESAMPLE_GROUP, from = pos % RESAMPLE_GROUP; \
+            const uint32_t base = index - shift[pos]; \
+            const uint32_t end = cycle - first < RESAMPLE_GROUP ? cycle - first : RESAMPLE_GROUP; \
+            uint32_t to = end; \
+            \
+            /* The whole rest of the group, or the frames that fit. */ \
+            if (done + (end - from) > max || base + shift[first + end - 1] + taps > fill) \
+                for (to = from; to < end && done + (to - from) < max && base + shift[first + to] + taps <= fill; to++) {} \
+            if (to == from) break; \
+            GROUP_FUNC(t->exact + (size_t)first * exact_taps, exact_taps, r->history + base, r->stride, channels, \
+                       from, to, out); \
+            done += to - from; \
+            out += (to - from) * channels; \
+            index += advance[first + to] - advance[pos]; \
+            if ((pos = first + to) == cycle) pos = 0; \
+            if (to < end) break; \
+        } \
+        r->index = index; \
+        r->frac = (uint64_t)pos * t->in - (uint64_t)advance[pos] * t->out; \
+        r->cycle_pos = pos; \
+        return done; \
+    }
+
 /* The reference. */
 
 /* The dot product over eight running sums, which the compiler keeps in vector registers; the
@@ -601,8 +639,46 @@ SSE2_INLINE void frame_sse2(const float *h0, const float *h1, float w, int inter
     }
 }
 
+/* Frames [from, to) of a group of the exact table, four frames of a channel at a time: the
+ * history vectors loaded once for the four. Each frame's sums are the reference's. */
+SSE2_INLINE void group_sse2(const float *rows, uint32_t taps, const float *x, size_t stride, uint32_t channels,
+                            uint32_t from, uint32_t to, float *out)
+{
+    uint32_t c, j, k, quarter;
+
+    for (c = 0; c < channels; c++, x += stride)
+        for (quarter = 0; quarter < RESAMPLE_GROUP; quarter += 4)
+        {
+            const float *h = rows + quarter * 8;
+            __m128 a0, a1, a2, a3, b0, b1, b2, b3;
+            float v[4];
+
+            if (to <= quarter || from >= quarter + 4) continue;
+            a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = _mm_setzero_ps();
+            for (j = 0; j < taps; j += 8, h += 8 * RESAMPLE_GROUP)
+            {
+                __m128 lo = _mm_loadu_ps(x + j), hi = _mm_loadu_ps(x + j + 4);
+                a0 = _mm_add_ps(a0, _mm_mul_ps(lo, _mm_load_ps(h)));
+                b0 = _mm_add_ps(b0, _mm_mul_ps(hi, _mm_load_ps(h + 4)));
+                a1 = _mm_add_ps(a1, _mm_mul_ps(lo, _mm_load_ps(h + 8)));
+                b1 = _mm_add_ps(b1, _mm_mul_ps(hi, _mm_load_ps(h + 12)));
+                a2 = _mm_add_ps(a2, _mm_mul_ps(lo, _mm_load_ps(h + 16)));
+                b2 = _mm_add_ps(b2, _mm_mul_ps(hi, _mm_load_ps(h + 20)));
+                a3 = _mm_add_ps(a3, _mm_mul_ps(lo, _mm_load_ps(h + 24)));
+                b3 = _mm_add_ps(b3, _mm_mul_ps(hi, _mm_load_ps(h + 28)));
+            }
+            _mm_store_ss(v, sum_sse2(a0, b0));
+            _mm_store_ss(v + 1, sum_sse2(a1, b1));
+            _mm_store_ss(v + 2, sum_sse2(a2, b2));
+            _mm_store_ss(v + 3, sum_sse2(a3, b3));
+            for (k = from > quarter ? from : quarter; k < to && k < quarter + 4; k++)
+                out[(k - from) * channels + c] = v[k - quarter];
+        }
+}
+
+DEFINE_EXACT_GROUPS(exact_sse2, __attribute__((target("sse2"))), group_sse2)
 DEFINE_FRAME_LOOPS(loops_sse2, __attribute__((target("sse2"))), frame_sse2)
-DEFINE_FILTER(filter_sse2, __attribute__((target("sse2"))), loops_sse2_exact, loops_sse2_interp)
+DEFINE_FILTER(filter_sse2, __attribute__((target("sse2"))), exact_sse2, loops_sse2_interp)
 
 /* AVX2 with FMA: the reference's eight sums in one register, each product added without
  * rounding it first (and the interpolation fused likewise), the same order of summing. */
@@ -692,36 +768,7 @@ AVX2_INLINE void group_avx2(const float *rows, uint32_t taps, const float *x, si
     }
 }
 
-AVX2_INLINE uint32_t exact_avx2(struct resample *r, float *out, uint32_t max, uint32_t channels)
-{
-    const struct resample_tables *t = r->tables;
-    const uint32_t taps = r->taps, exact_taps = t->exact_taps, cycle = t->cycle, fill = r->fill;
-    const uint32_t *shift = t->exact_shift, *advance = t->exact_advance;
-    uint32_t index = r->index, pos = r->cycle_pos, done = 0;
-
-    while (done < max)
-    {
-        const uint32_t first = pos - pos % RESAMPLE_GROUP, from = pos % RESAMPLE_GROUP, base = index - shift[pos];
-        const uint32_t end = cycle - first < RESAMPLE_GROUP ? cycle - first : RESAMPLE_GROUP;
-        uint32_t to = end;
-
-        /* The whole rest of the group, or the frames that fit. */
-        if (done + (end - from) > max || base + shift[first + end - 1] + taps > fill)
-            for (to = from; to < end && done + (to - from) < max && base + shift[first + to] + taps <= fill; to++) {}
-        if (to == from) break;
-        group_avx2(t->exact + (size_t)first * exact_taps, exact_taps, r->history + base, r->stride, channels, from, to,
-                   out);
-        done += to - from;
-        out += (to - from) * channels;
-        index += advance[first + to] - advance[pos];
-        if ((pos = first + to) == cycle) pos = 0;
-        if (to < end) break;
-    }
-    r->index = index;
-    r->frac = (uint64_t)pos * t->in - (uint64_t)advance[pos] * t->out;
-    r->cycle_pos = pos;
-    return done;
-}
+DEFINE_EXACT_GROUPS(exact_avx2, __attribute__((target("avx2,fma"))), group_avx2)
 
 /* The lanes of each of a0 ... a3 summed, in the order sum8_avx2 adds each one's. */
 AVX2_INLINE __m128 sum4_avx2(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
