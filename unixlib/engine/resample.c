@@ -1002,7 +1002,18 @@ static void append_history(struct resample *r, const float *in, uint32_t frames)
     if (r->channels == 2)
     {
         float *left = r->history + r->fill, *right = left + r->stride;
-        for (f = 0; f < frames; f++)
+
+        f = 0;
+#ifdef RESAMPLE_X86
+        /* Four frames at a time (SSE2 is part of x86-64): the same bits, moved. */
+        for (; f + 4 <= frames; f += 4)
+        {
+            __m128 a = _mm_loadu_ps(in + 2 * f), b = _mm_loadu_ps(in + 2 * f + 4);
+            _mm_storeu_ps(left + f, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+            _mm_storeu_ps(right + f, _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+        }
+#endif
+        for (; f < frames; f++)
         {
             left[f] = in[2 * f];
             right[f] = in[2 * f + 1];
