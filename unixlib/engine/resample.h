@@ -10,7 +10,7 @@
  *   without a reset: the filter history and the phase carry over, so the signal stays continuous.
  *   A stream created with equal rates moves from passthrough to filtering on its first change;
  *   that once, it needs half a filter length of extra input (resample_in_frames_for says so).
- * - The filter delays the signal by half its length: 32 input frames (0.7 ms at 44.1 kHz) when
+ * - The filter delays the signal by half its length: 48 input frames (1.1 ms at 44.1 kHz) when
  *   upsampling, proportionally more input frames when downsampling.
  *
  * Only resample_create allocates; the other calls but destroy take no lock and allocate nothing. */
