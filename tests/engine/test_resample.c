@@ -4,6 +4,7 @@
  * and full scale; all of it for each variant of the inner loop the CPU has, and each variant's
  * output against the plain C reference's. */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -645,6 +646,63 @@ static void test_variants(void)
     for (v = 0; v < RESAMPLE_VARIANT_COUNT; v++) CHECK(resample_variant_name(v) != NULL);
 }
 
+/* Resamplers of the same ratio share their tables: threads creating and destroying them at once
+ * (some building a ratio's tables while others take or drop them) all get the same output. */
+enum { SHARED_FRAMES = 2205, SHARED_OUT = 2400, SHARED_ROUNDS = 40 };
+static float shared_in[SHARED_FRAMES * 2], shared_want[3][SHARED_OUT * 2];
+static const uint32_t shared_rates[3][2] = {{44100, 48000}, {88200, 96000}, {48000, 44100}};
+
+/* No checks in here: the threads run it, and the checks' counters are not for threads. */
+static void shared_run(size_t which, float *out)
+{
+    struct resample *r = resample_create(shared_rates[which][0], shared_rates[which][1], 2);
+
+    if (!r) return;
+    resample_set_variant(r, variant);
+
+    feed(r, 2, shared_in, SHARED_FRAMES, 441, out, SHARED_OUT, 480);
+    resample_destroy(r);
+}
+
+struct shared_thread
+{
+    size_t start;       /* where in shared_rates the thread begins */
+    size_t wrong;       /* runs whose output differed */
+};
+
+static void *shared_thread(void *arg)
+{
+    struct shared_thread *thread = arg;
+    float *out = malloc(sizeof(shared_want[0]));
+    size_t i;
+
+    for (i = 0; i < SHARED_ROUNDS; i++)
+    {
+        size_t which = (thread->start + i) % 3;
+        memset(out, 0, sizeof(shared_want[0]));
+        shared_run(which, out);
+        if (memcmp(out, shared_want[which], sizeof(shared_want[0]))) thread->wrong++;
+    }
+    free(out);
+    return NULL;
+}
+
+static void test_shared_tables(void)
+{
+    struct shared_thread state[4] = {{0, 0}, {1, 0}, {2, 0}, {0, 0}};
+    pthread_t threads[4];
+    size_t i;
+
+    noise(shared_in, COUNT(shared_in), 13);
+    for (i = 0; i < 3; i++) shared_run(i, shared_want[i]);
+    for (i = 0; i < 4; i++) CHECK(!pthread_create(&threads[i], NULL, shared_thread, &state[i]));
+    for (i = 0; i < 4; i++)
+    {
+        pthread_join(threads[i], NULL);
+        CHECK_EQ_UINT(state[i].wrong, 0);
+    }
+}
+
 static void test_bad_arguments(void)
 {
     CHECK(!resample_create(0, 48000, 2));
@@ -684,6 +742,7 @@ int main(void)
         test_reset();
         test_impulse();
         test_against_reference();
+        test_shared_tables();
     }
     return unit_summary("engine-resample");
 }

@@ -241,24 +241,42 @@ fail:
 }
 
 /* The tables for in_rate -> out_rate, shared with other resamplers of the same ratio. */
-static const struct resample_tables *tables_get(uint32_t in_rate, uint32_t out_rate)
+static struct resample_tables *tables_find(uint32_t in, uint32_t out)
 {
-    const uint32_t g = (uint32_t)gcd(in_rate, out_rate), in = in_rate / g, out = out_rate / g;
     struct resample_tables *t;
 
-    pthread_mutex_lock(&tables_lock);
     for (t = tables_list; t; t = t->next)
         if (t->in == in && t->out == out)
         {
             t->refs++;
-            break;
+            return t;
         }
-    if (!t && (t = tables_build(in, out)))
+    return NULL;
+}
+
+static const struct resample_tables *tables_get(uint32_t in_rate, uint32_t out_rate)
+{
+    const uint32_t g = (uint32_t)gcd(in_rate, out_rate), in = in_rate / g, out = out_rate / g;
+    struct resample_tables *t, *built;
+
+    pthread_mutex_lock(&tables_lock);
+    t = tables_find(in, out);
+    pthread_mutex_unlock(&tables_lock);
+    if (t) return t;
+
+    /* Built without the lock (a few ms), so that other creates and destroys need not wait; if
+     * another thread built the same meanwhile, its tables serve and these go. */
+    if (!(built = tables_build(in, out))) return NULL;
+    pthread_mutex_lock(&tables_lock);
+    if (!(t = tables_find(in, out)))
     {
+        t = built;
         t->next = tables_list;
         tables_list = t;
+        built = NULL;
     }
     pthread_mutex_unlock(&tables_lock);
+    if (built) tables_free(built);
     return t;
 }
 

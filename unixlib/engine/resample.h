@@ -22,9 +22,9 @@
 struct resample;
 
 /* Rates in Hz, each from 1000 to 768000; channels from 1 to CHANNELS_MAX (18). NULL on bad
- * arguments or when out of memory. The filter's tables (about 260 KB, 3 ms to build at 44.1 -> 48
- * kHz) are shared by the resamplers of the same ratio, under a lock that create and destroy take.
- * The inner loop is the best variant the CPU has. */
+ * arguments or when out of memory. The filter's tables (about 260 KB and 3-8 ms to build at 44.1
+ * -> 48 kHz) are shared by the resamplers of the same ratio: create and destroy take a lock for a
+ * moment (never while building). The inner loop is the best variant the CPU has. */
 struct resample *resample_create(uint32_t in_rate, uint32_t out_rate, uint32_t channels);
 void resample_destroy(struct resample *r);
 
