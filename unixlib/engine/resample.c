@@ -240,7 +240,7 @@ fail:
     return NULL;
 }
 
-/* The tables for in_rate -> out_rate, shared with other resamplers of the same ratio. */
+/* The tables of the ratio in / out if built, with one more user; under tables_lock. */
 static struct resample_tables *tables_find(uint32_t in, uint32_t out)
 {
     struct resample_tables *t;
@@ -254,6 +254,7 @@ static struct resample_tables *tables_find(uint32_t in, uint32_t out)
     return NULL;
 }
 
+/* The tables for in_rate -> out_rate, shared with other resamplers of the same ratio. */
 static const struct resample_tables *tables_get(uint32_t in_rate, uint32_t out_rate)
 {
     const uint32_t g = (uint32_t)gcd(in_rate, out_rate), in = in_rate / g, out = out_rate / g;
@@ -435,8 +436,9 @@ double resample_delay(const struct resample *r)
 /* The frame loops of a variant: for each output frame, FRAME(h0, h1, w, interp, step, x, stride,
  * channels, taps, out, coefs) writes out[0 .. channels) from the history at x (one plane every
  * stride floats) and the row h0 (its blocks of 8 taps step floats apart), or, when interp, the
- * row h0 + w * (h1 - h0) (both contiguous; coefs: taps floats of scratch, aligned). interp is a constant in each call, and channels is in the calls for mono
- * and stereo, so that each case has its own code. */
+ * row h0 + w * (h1 - h0) (both contiguous; coefs: taps floats of scratch, aligned). interp is a
+ * constant in each call, and channels is in the calls for mono and stereo, so that each case has
+ * its own code. */
 #define RESAMPLE_STEP() \
     do \
     { \
@@ -533,7 +535,8 @@ double resample_delay(const struct resample *r)
             \
             /* The whole rest of the group, or the frames that fit. */ \
             if (done + (end - from) > max || base + shift[first + end - 1] + taps > fill) \
-                for (to = from; to < end && done + (to - from) < max && base + shift[first + to] + taps <= fill; to++) {} \
+                for (to = from; to < end && done + (to - from) < max; to++) \
+                    if (base + shift[first + to] + taps > fill) break; \
             if (to == from) break; \
             GROUP_FUNC(t->exact + (size_t)first * exact_taps, exact_taps, r->history + base, r->stride, channels, \
                        from, to, out); \
@@ -777,7 +780,8 @@ AVX2_INLINE void group_avx2(const float *rows, uint32_t taps, const float *x, si
             a6 = _mm256_fmadd_ps(l, _mm256_load_ps(h + 48), a6);
             a7 = _mm256_fmadd_ps(l, _mm256_load_ps(h + 56), a7);
         }
-        if (channels == 1 && from == 0 && to == RESAMPLE_GROUP) _mm256_storeu_ps(out, sum8_avx2(a0, a1, a2, a3, a4, a5, a6, a7));
+        if (channels == 1 && from == 0 && to == RESAMPLE_GROUP)
+            _mm256_storeu_ps(out, sum8_avx2(a0, a1, a2, a3, a4, a5, a6, a7));
         else
         {
             _mm256_store_ps(v, sum8_avx2(a0, a1, a2, a3, a4, a5, a6, a7));
@@ -824,7 +828,8 @@ AVX2_INLINE void interp1_avx2(const struct resample_pos *pos, const float *histo
         __m256 a = _mm256_setzero_ps();
         __m128 s;
 
-        for (j = 0; j < taps; j += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(x + j), interp_coefs_avx2(pos->h0, taps, w, j), a);
+        for (j = 0; j < taps; j += 8)
+            a = _mm256_fmadd_ps(_mm256_loadu_ps(x + j), interp_coefs_avx2(pos->h0, taps, w, j), a);
         a = _mm256_hadd_ps(a, a);
         a = _mm256_hadd_ps(a, a);
         s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
