@@ -486,6 +486,21 @@ static HRESULT WINAPI client_GetBufferSizeLimits(IAudioClient3 *iface, const WAV
     return AUDCLNT_E_OFFLOAD_MODE_ONLY;
 }
 
+/* The step between the engine's periods: both its smallest and its default period are whole
+ * multiples of it (32 frames at 48 kHz, from 128 to 480). */
+static UINT32 fundamental_period(UINT32 default_period, UINT32 min_period)
+{
+    UINT32 rest;
+
+    while (min_period)
+    {
+        rest = default_period % min_period;
+        default_period = min_period;
+        min_period = rest;
+    }
+    return default_period;
+}
+
 static HRESULT WINAPI client_GetSharedModeEnginePeriod(IAudioClient3 *iface, const WAVEFORMATEX *wfx,
                                                        UINT32 *default_period, UINT32 *fundamental,
                                                        UINT32 *min_period, UINT32 *max_period)
@@ -500,9 +515,9 @@ static HRESULT WINAPI client_GetSharedModeEnginePeriod(IAudioClient3 *iface, con
     if (!wfx || !default_period || !fundamental || !min_period || !max_period) return E_POINTER;
     if (FAILED(hr = check_format(wfx, &pcm))) return hr;
     if (FAILED(hr = device_engine(client->device, &engine, &period, &min_frames))) return hr;
-    /* The engine runs whole multiples of its smallest period, up to its default. */
     *default_period = *max_period = period;
-    *fundamental = *min_period = min_frames;
+    *fundamental = fundamental_period(period, min_frames);
+    *min_period = min_frames;
     return S_OK;
 }
 
@@ -545,7 +560,7 @@ static HRESULT WINAPI client_InitializeSharedAudioStream(IAudioClient3 *iface, D
     else if (SUCCEEDED(hr = check_format(wfx, &pcm))
              && SUCCEEDED(hr = device_engine(client->device, &engine, &engine_period, &min_frames)))
     {
-        if (period < min_frames || period > engine_period || period % min_frames)
+        if (period < min_frames || period > engine_period || period % fundamental_period(engine_period, min_frames))
             hr = AUDCLNT_E_INVALID_DEVICE_PERIOD;
         else hr = initialize_stream(client, flags, 0, period, &pcm);
     }

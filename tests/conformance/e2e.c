@@ -18,7 +18,9 @@
  *   (e) 10 s counting frames: each frame once, in order, no gap
  *   (f) an event-driven client as Microsoft's samples write it (its two-period buffer filled
  *       before Start, then buffer - padding on each event), 10 runs: counting frames arrive from
- *       the first on without a gap, padding is never 0 at an event, events come a period apart
+ *       the first on without a gap, padding is never 0 at an event, events come a period apart;
+ *       the same at IAudioClient3's smallest period (128 frames at 48 kHz)
+ *   (h) 256 frames written before Start and the rest right after: no hole between them
  *   (g) on a device without a clock (the harness's alsa-null: alsa-lib's null PCM), the same
  *       client is served in real time: frames taken per second of wall time within 1 % of the
  *       rate, events a period apart
@@ -644,6 +646,52 @@ static void test_continuity(void)
     free(sig);
 }
 
+/* (h) A little written before Start, the rest right after (PortAudio does so): the frames follow
+ * one another without a hole. */
+static void test_short_start(void)
+{
+    const UINT32 count = RECORDING_RATE / 2, first = 256;
+    struct expect e = {.name = "256 frames before Start, the rest after", .length = count, .frames = count};
+    struct player p;
+    UINT32 padding;
+    float *sig;
+    DWORD begin;
+    BYTE *buf;
+    HRESULT hr;
+    UINT32 i;
+
+    if (!(sig = malloc(count * 2 * sizeof(float)))) return;
+    for (i = 0; i < count; i++) counting_frame(2000000 + i, sig + i * 2);
+    rec_begin();
+    if (player_open(&p, &mix.Format, 0, sig, count))
+    {
+        hr = IAudioRenderClient_GetBuffer(p.rc, first, &buf);
+        if (hr == S_OK)
+        {
+            memcpy(buf, sig, first * mix.Format.nBlockAlign);
+            hr = IAudioRenderClient_ReleaseBuffer(p.rc, first, 0);
+        }
+        p.written = first;
+        if (hr == S_OK) hr = IAudioClient_Start(p.ac);
+        ok(hr == S_OK, "writing %u frames, Start: got %08lx, expected S_OK\n", first, hr);
+        p.started = TRUE;
+        for (begin = GetTickCount(); hr == S_OK && GetTickCount() - begin < 3000; Sleep(5))
+        {
+            player_feed(&p);
+            hr = IAudioClient_GetCurrentPadding(p.ac, &padding);
+            if (p.written == count && !padding) break;
+        }
+        IAudioClient_Stop(p.ac);
+        if (!selftest)
+        {
+            e.signal = sig;
+            check_counting(&e);
+        }
+    }
+    player_close(&p);
+    free(sig);
+}
+
 /* What an event-driven client saw while it had frames to write. */
 struct event_client
 {
@@ -665,10 +713,12 @@ static double qpc_seconds(void)
 }
 
 /* Plays frames (the mix format) as Microsoft's samples do: an event-driven stream of a 20 ms
- * buffer, filled whole before Start, then on each event buffer - padding. Then waits until it
- * played out. */
-static BOOL play_event_driven(const float *frames, UINT32 count, struct event_client *c)
+ * buffer (with small_period, IAudioClient3's smallest period and the buffer it gives), filled whole
+ * before Start, then on each event buffer - padding. Then waits until it played out. */
+static BOOL play_event_driven(const float *frames, UINT32 count, BOOL small_period, struct event_client *c)
 {
+    UINT32 def_frames, unit, min_frames, max_frames;
+    IAudioClient3 *ac3;
     double start = 0, now, last = 0, mark_time = 0, period_seconds;
     UINT32 written = 0, padding = 0, events = 0, n;
     UINT64 mark_taken = 0;
@@ -683,9 +733,22 @@ static BOOL play_event_driven(const float *frames, UINT32 count, struct event_cl
     hr = IMMDevice_Activate(dev, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&ac);
     ok(hr == S_OK, "Activate(IAudioClient): got %08lx, expected S_OK\n", hr);
     if (hr != S_OK) return FALSE;
-    hr = IAudioClient_Initialize(ac, AUDCLNT_SHAREMODE_SHARED, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 200000, 0,
-                                 &mix.Format, NULL);
-    ok(hr == S_OK, "Initialize(event callback, 20 ms): got %08lx, expected S_OK\n", hr);
+    if (small_period && SUCCEEDED(hr = IAudioClient_QueryInterface(ac, &IID_IAudioClient3, (void **)&ac3)))
+    {
+        hr = IAudioClient3_GetSharedModeEnginePeriod(ac3, &mix.Format, &def_frames, &unit, &min_frames, &max_frames);
+        if (hr == S_OK)
+            hr = IAudioClient3_InitializeSharedAudioStream(ac3, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, min_frames,
+                                                           &mix.Format, NULL);
+        IAudioClient3_Release(ac3);
+        ok(hr == S_OK, "IAudioClient3: InitializeSharedAudioStream(event callback, smallest period): got %08lx, "
+           "expected S_OK\n", hr);
+    }
+    else
+    {
+        hr = IAudioClient_Initialize(ac, AUDCLNT_SHAREMODE_SHARED, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 200000, 0,
+                                     &mix.Format, NULL);
+        ok(hr == S_OK, "Initialize(event callback, 20 ms): got %08lx, expected S_OK\n", hr);
+    }
     if (hr == S_OK) hr = IAudioClient_GetDevicePeriod(ac, &def, &min_period);
     if (hr == S_OK) hr = IAudioClient_GetBufferSize(ac, &c->size);
     if (hr == S_OK) hr = IAudioClient_GetService(ac, &IID_IAudioRenderClient, (void **)&rc);
@@ -693,8 +756,8 @@ static BOOL play_event_driven(const float *frames, UINT32 count, struct event_cl
     if (hr == S_OK) hr = IAudioClient_SetEventHandle(ac, event);
     ok(hr == S_OK, "GetDevicePeriod, GetBufferSize, GetService, SetEventHandle: got %08lx, expected S_OK\n", hr);
     if (hr != S_OK) goto done;
-    c->period = (UINT32)(def * mix.Format.nSamplesPerSec / 10000000);
-    period_seconds = def / 1e7;
+    c->period = small_period ? min_frames : (UINT32)(def * mix.Format.nSamplesPerSec / 10000000);
+    period_seconds = (double)c->period / mix.Format.nSamplesPerSec;
 
     for (;;)
     {
@@ -778,13 +841,14 @@ static void check_event_client(const char *name, struct event_client *c)
 
 /* (f) The client of Microsoft's samples loses nothing, from its first frame on, however the device
  * asks for data (a PulseAudio sink wants its whole cushion at start; alsa-lib's pulse plugin two
- * periods at a time). */
-static void test_event_refill(void)
+ * periods at a time); also at IAudioClient3's smallest period. */
+static void test_event_refill(BOOL small_period)
 {
     const UINT32 runs = 10, count = RECORDING_RATE;
-    struct event_client c = {.deviation_max = runs * 200};
+    struct event_client c = {.deviation_max = runs * 400};
     struct expect e = {.length = count, .frames = count};
-    char name[64];
+    const char *what = small_period ? "event-driven client at the smallest period" : "event-driven client";
+    char name[96];
     float *sig;
     UINT32 run, i;
 
@@ -797,15 +861,15 @@ static void test_event_refill(void)
     {
         /* Each run's frames are its own, so that a late recording of the last run is not taken
          * for this one. */
-        for (i = 0; i < count; i++) counting_frame(run * count + i, sig + i * 2);
+        for (i = 0; i < count; i++) counting_frame((run + (small_period ? runs : 0)) * count + i, sig + i * 2);
         rec_begin();
-        if (!play_event_driven(sig, count, &c) || selftest) continue;
-        sprintf(name, "event-driven client, run %u of %u", run + 1, runs);
+        if (!play_event_driven(sig, count, small_period, &c) || selftest) continue;
+        sprintf(name, "%s, run %u of %u", what, run + 1, runs);
         e.name = name;
         e.signal = sig;
         check_counting(&e);
     }
-    check_event_client("event-driven client", &c);
+    check_event_client(what, &c);
     free(c.deviations);
     free(sig);
 }
@@ -823,7 +887,7 @@ static void test_paced(void)
         free(sig);
         return;
     }
-    if (play_event_driven(sig, count, &c))
+    if (play_event_driven(sig, count, FALSE, &c))
     {
         check_event_client("device without a clock", &c);
         ok(fabs(c.rate / mix.Format.nSamplesPerSec - 1) <= 0.01, "device without a clock: the stream was taken at "
@@ -902,7 +966,9 @@ int main(int argc, char **argv)
         test_volume();
         test_resampled();
         test_continuity();
-        test_event_refill();
+        test_event_refill(FALSE);
+        test_event_refill(TRUE);
+        test_short_start();
     }
     if (dev) IMMDevice_Release(dev);
     if (mme) IMMDeviceEnumerator_Release(mme);

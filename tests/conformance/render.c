@@ -1071,6 +1071,8 @@ static void test_event_driven(void)
     ok(hr == S_OK, "SetEventHandle: got %08lx, expected S_OK\n", hr);
     if (!rc || hr != S_OK) goto done;
     size = get_buffer_size(ac);
+    wait = WaitForSingleObject(event, 40);
+    ok(wait == WAIT_TIMEOUT, "event before the first Start: wait gave %#lx, expected WAIT_TIMEOUT\n", wait);
 
     /* The engine signals once a period, 10 ms: about 50 times in 500 ms. */
     write_silence(rc, size);
@@ -1092,14 +1094,21 @@ static void test_event_driven(void)
        signals);
     trace("%u events in 500 ms\n", signals);
 
-    /* Windows keeps signaling a stopped stream. This module does not, on purpose: a stopped stream
-     * costs no CPU and wakes nobody (ARCHITECTURE.md, idle CPU). */
+    /* Windows keeps signalling a stream once started, after Stop and after Reset too: a program's
+     * audio thread waiting without a timeout wakes to see it should end. */
     hr = IAudioClient_Stop(ac);
     ok(hr == S_OK, "Stop: got %08lx, expected S_OK\n", hr);
     ResetEvent(event);
+    for (signals = 0, start = GetTickCount(); GetTickCount() - start < 300; signals++)
+        if ((wait = WaitForSingleObject(event, 200)) != WAIT_OBJECT_0) break;
+    ok(wait == WAIT_OBJECT_0, "event after Stop: wait gave %#lx after %u events, expected WAIT_OBJECT_0 as on "
+       "Windows\n", wait, signals);
+    ok(signals >= 15 && signals <= 45, "%u events in 300 ms after Stop, expected about 30 (one a period)\n", signals);
+    hr = IAudioClient_Reset(ac);
+    ok(hr == S_OK, "Reset: got %08lx, expected S_OK\n", hr);
+    ResetEvent(event);
     wait = WaitForSingleObject(event, 200);
-    todo_ok_if(env.backend != TEST_BACKEND_UNSET, wait == WAIT_OBJECT_0,
-               "event after Stop: wait gave %#lx, expected WAIT_OBJECT_0 as on Windows\n", wait);
+    ok(wait == WAIT_OBJECT_0, "event after Reset: wait gave %#lx, expected WAIT_OBJECT_0 as on Windows\n", wait);
 
 done:
     if (rc) IAudioRenderClient_Release(rc);

@@ -27,6 +27,10 @@ WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 #define PULSE_TIMEOUT_USEC (2 * 1000 * 1000)
 /* The total latency a stream asks for, in periods. */
 #define PULSE_TARGET_PERIODS 3
+/* The least lead, whatever the period: the engine thread stands still while the wineserver
+ * serves its NtSetEvent, and Wine's server stops for several ms now and then (saving the
+ * registry); with less than 20 ms queued a small period ran dry about once in 20 s here. */
+#define PULSE_MIN_LEAD_MS 20
 
 struct pulse_connection
 {
@@ -497,7 +501,8 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
         return AUDCLNT_E_DEVICE_INVALIDATED;
     }
     *out = (struct backend_stream *)stream;
-    *lead_frames = stream->fill_frames - stream->period_frames;
+    *lead_frames = max(stream->fill_frames - stream->period_frames,
+                       (spec.rate * PULSE_MIN_LEAD_MS / 1000 + period_frames - 1) / period_frames * period_frames);
     return S_OK;
 
 oom:

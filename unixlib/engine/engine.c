@@ -61,6 +61,7 @@ struct engine_stream
     HANDLE event;
     BOOL started;
     BOOL mixed;               /* started and mixed at the device's current period */
+    BOOL signalled;           /* started once: its event fires every period from then on, stopped or not */
     BOOL invalidated;         /* its device went away */
 
     UINT64 read_frames;       /* ring index, as published */
@@ -101,6 +102,10 @@ struct engine
     UINT64 heard;             /* device frames heard, as the device says, at most at real-time pace */
     double paced_heard;       /* the most the device can have played by paced_time at real-time pace */
     UINT64 paced_time;        /* monotonic ns */
+    UINT64 device_heard;      /* what the device last said it played */
+    UINT64 device_moved;      /* when that last grew, monotonic ns */
+    UINT64 stalled;           /* device frames the engine went on without the device */
+    UINT64 idle_tick;         /* when stopped streams' events fire next while the device rests, monotonic ns */
     UINT64 audible_end;       /* device frames written up to the last period that held a stream */
     float *mix;               /* one period, device channels */
 };
@@ -118,6 +123,16 @@ static void engine_drain_wake(struct engine *engine)
     UINT64 count;
 
     while (read(engine->wake_fd, &count, sizeof(count)) > 0) ;
+}
+
+/* About 2.67 ms, a whole multiple of a fundamental period of at most 32 frames that divides the
+ * default period (32 at 48 kHz: 128 frames), so that IAudioClient3's periods step evenly. */
+static UINT32 smallest_period(UINT32 default_period, UINT32 rate)
+{
+    UINT32 fundamental = 32, least = (UINT32)(((UINT64)rate * 8 + 2999) / 3000);
+
+    while (default_period % fundamental) fundamental--;
+    return min(default_period, (least + fundamental - 1) / fundamental * fundamental);
 }
 
 HRESULT engine_create(const struct backend_ops *backend, const char *key, enum mmdevapi_flow flow,
@@ -138,10 +153,10 @@ HRESULT engine_create(const struct backend_ops *backend, const char *key, enum m
     engine->format = *format;
     engine->format.bits = engine->format.valid_bits = 32;
     engine->format.is_float = TRUE;
-    /* Windows' default: 10 ms; and half of it for programs that ask, which PulseAudio and ALSA
-     * hold without a glitch when the engine keeps a quantum queued. */
+    /* Windows' default: 10 ms; and for programs that ask (IAudioClient3), down to 2.67 ms (128
+     * frames at 48 kHz), which the engine holds on time from the device's clock. */
     engine->default_period = engine->period_frames = format->rate / 100;
-    engine->min_period = engine->default_period % 2 ? engine->default_period : engine->default_period / 2;
+    engine->min_period = smallest_period(engine->default_period, format->rate);
     if ((engine->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0
         || !(engine->mix = calloc((size_t)engine->default_period * format->channels, sizeof(float))))
     {
@@ -228,16 +243,27 @@ static void publish_clock(struct engine_stream *stream, UINT64 qpc, BOOL running
 }
 
 /* What the device has played, measured now: its own word (frames written less its delay), never
- * more than real time allows since the last measure, plus a period of the device's jitter. Called
- * with the lock. */
+ * more than real time allows since the last measure, plus a period of the device's jitter. A
+ * device that stands still for longer than its lead and a period stalls (a server waiting to
+ * prebuffer again after an underrun, a device that stopped): from then on the engine goes on in
+ * real time, and what it writes meanwhile stays ahead of the device's word. Called with the lock. */
 static void measure_device(struct engine *engine)
 {
-    UINT64 delay, device_heard, now;
+    UINT64 delay, device_heard, now, elapsed;
 
     if (!engine->playing || FAILED(engine->backend->stream_delay(engine->output, &delay, &engine->room))) return;
     device_heard = engine->written - min(delay, engine->written);
     now = monotonic_ns();
-    engine->paced_heard += (now - engine->paced_time) * (engine->format.rate * (1 + PACE_TOLERANCE) / 1e9);
+    elapsed = now - engine->paced_time;
+    if (device_heard > engine->device_heard)
+    {
+        engine->device_heard = device_heard;
+        engine->device_moved = now;
+    }
+    else if (now - engine->device_moved > (engine->lead + engine->period_frames) * 1000000000ull / engine->format.rate)
+        engine->stalled += elapsed * engine->format.rate / 1000000000;
+    device_heard += engine->stalled;
+    engine->paced_heard += elapsed * (engine->format.rate * (1 + PACE_TOLERANCE) / 1e9);
     engine->paced_heard = min(engine->paced_heard, (double)(device_heard + engine->period_frames));
     engine->paced_time = now;
     device_heard = min(device_heard, (UINT64)engine->paced_heard);
@@ -300,7 +326,7 @@ static void stream_gains(const struct engine_stream *stream, float *gains)
 /* Adds one period of a started stream into the mix. */
 static void mix_stream(struct engine *engine, struct engine_stream *stream)
 {
-    UINT32 period = engine->period_frames, need, take, produced;
+    UINT32 period = engine->period_frames, need, take, produced, offset;
     float gains[MMDEVAPI_MAX_CHANNELS];
     UINT64 written, available;
     const float *out;
@@ -327,11 +353,15 @@ static void mix_stream(struct engine *engine, struct engine_stream *stream)
         produced = take;
         out = stream->in_buffer;
     }
+    /* Short of a period at its first after Start (a program that wrote a little, started, then
+     * wrote the rest): its frames end the period, after silence, and the rest follows without a
+     * hole. */
+    offset = !stream->mixed && produced < period ? period - produced : 0;
     stream_gains(stream, gains);
-    channels_accumulate(&stream->matrix, out, engine->mix, gains, produced);
+    channels_accumulate(&stream->matrix, out, engine->mix + (size_t)offset * engine->format.channels, gains, produced);
 
     stream->mixed = TRUE;
-    add_mark(stream, engine->written, produced, take);
+    add_mark(stream, engine->written + offset, produced, take);
     stream->read_frames += take;
     stream->consumed += take;
     __atomic_store_n(&stream->shared->read_frames, stream->read_frames, __ATOMIC_RELEASE);
@@ -348,13 +378,15 @@ static BOOL any_started(const struct engine *engine)
 }
 
 /* Whether a new period can take effect now: no stream is playing at the old one (those starting
- * have not been mixed yet; a stopped stream's last frames may be cut). Called with the lock. */
+ * have not been mixed yet) and the device has played out what stopped streams left in it. Called
+ * with the lock. */
 static BOOL period_can_change(const struct engine *engine)
 {
     UINT32 i;
 
     for (i = 0; i < engine->stream_count; i++)
         if (engine->streams[i]->started && engine->streams[i]->mixed) return FALSE;
+    if (engine->playing && engine->heard < engine->audible_end) return FALSE;
     return engine->period_frames != wanted_period(engine);
 }
 
@@ -376,10 +408,31 @@ static BOOL engine_busy(const struct engine *engine)
     return any_started(engine) || (engine->playing && engine->heard < engine->audible_end);
 }
 
+/* Event-driven clients refill once a period. As on Windows, a stream's event goes on firing once
+ * it was started, also after Stop and Reset: a program's audio thread that waits for it without a
+ * timeout wakes to see that it should end. Called with the lock. */
+static void signal_events(struct engine *engine)
+{
+    UINT32 i;
+
+    for (i = 0; i < engine->stream_count; i++)
+        if (engine->streams[i]->signalled && engine->streams[i]->event) NtSetEvent(engine->streams[i]->event, NULL);
+}
+
+/* Whether a stopped stream's event must still fire: the engine ticks without its device. Called
+ * with the lock. */
+static BOOL any_signalled(const struct engine *engine)
+{
+    UINT32 i;
+
+    for (i = 0; i < engine->stream_count; i++)
+        if (engine->streams[i]->signalled && engine->streams[i]->event) return TRUE;
+    return FALSE;
+}
+
 /* One period of every started stream into the device. Called with the lock. */
 static HRESULT mix_period(struct engine *engine)
 {
-    struct engine_stream *stream;
     HRESULT hr;
     UINT32 i;
 
@@ -391,12 +444,7 @@ static HRESULT mix_period(struct engine *engine)
     engine->written += engine->period_frames;
     engine->room -= engine->period_frames;
     if (any_started(engine)) engine->audible_end = engine->written;
-    /* Event-driven clients refill once a period. */
-    for (i = 0; i < engine->stream_count; i++)
-    {
-        stream = engine->streams[i];
-        if (stream->started && stream->event) NtSetEvent(stream->event, NULL);
-    }
+    signal_events(engine);
     return S_OK;
 }
 
@@ -457,8 +505,9 @@ static HRESULT start_device(struct engine *engine)
         engine->written += count;
     }
     engine->playing = TRUE;
-    engine->paced_heard = engine->heard;
-    engine->paced_time = monotonic_ns();
+    engine->paced_heard = engine->device_heard = engine->heard;
+    engine->paced_time = engine->device_moved = monotonic_ns();
+    engine->stalled = 0;
     return S_OK;
 }
 
@@ -493,6 +542,7 @@ static void drop_device(struct engine *engine, HRESULT hr)
 HRESULT engine_run(struct engine *engine)
 {
     struct pollfd wake = { .fd = engine->wake_fd, .events = POLLIN };
+    UINT64 now, period_ns;
     UINT32 periods;
     INT64 timeout;
     HRESULT hr;
@@ -511,8 +561,22 @@ HRESULT engine_run(struct engine *engine)
         if (!engine_busy(engine))
         {
             go_idle(engine);
+            /* The device rests; stopped streams' events go on at the period. */
+            timeout = -1;
+            if (any_signalled(engine))
+            {
+                now = monotonic_ns();
+                period_ns = engine->period_frames * 1000000000ull / engine->format.rate;
+                if (now >= engine->idle_tick)
+                {
+                    signal_events(engine);
+                    engine->idle_tick = engine->idle_tick + period_ns > now ? engine->idle_tick + period_ns
+                                                                         : now + period_ns;
+                }
+                timeout = engine->idle_tick - now;
+            }
             pthread_mutex_unlock(&engine->lock);
-            poll(&wake, 1, -1);
+            backend_poll(&wake, 1, timeout);
             engine_drain_wake(engine);
             continue;
         }
@@ -656,7 +720,7 @@ HRESULT engine_stream_start(struct engine_stream *stream)
     pthread_mutex_lock(&engine->lock);
     if (!stream->invalidated)
     {
-        stream->started = TRUE;
+        stream->started = stream->signalled = TRUE;
         stream->mixed = FALSE;
         hr = S_OK;
     }
