@@ -28,10 +28,12 @@ struct stream_shared
         UINT64 rate;                  /* stream frames a second while running */
     } clock __attribute__((aligned(64)));
 
-    /* Gains the engine applies, written by the PE side: channel volumes (IAudioStreamVolume) and
-     * the session's volume and mute folded into one factor. */
+    /* Gains the engine applies, written by the PE side: channel volumes (IAudioStreamVolume), the
+     * session's volume and mute folded into one factor (ISimpleAudioVolume), and the session's
+     * channel volumes (IChannelAudioVolume), by the stream's channel. */
     float volumes[MMDEVAPI_MAX_CHANNELS] __attribute__((aligned(64)));
     float session_volume;
+    float session_channels[MMDEVAPI_MAX_CHANNELS];
 
     /* Set by the engine when the device went away: every call then answers
      * AUDCLNT_E_DEVICE_INVALIDATED, and the program makes a new stream. */

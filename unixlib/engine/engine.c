@@ -312,14 +312,15 @@ static void read_ring(struct engine_stream *stream, UINT64 index, UINT32 frames,
 /* Gains for this period, sanitized: the program writes them. */
 static void stream_gains(const struct engine_stream *stream, float *gains)
 {
-    float session = stream->shared->session_volume, gain;
+    float session = stream->shared->session_volume, gain, channel;
     UINT32 i;
 
     if (!(session >= 0.0f && session <= 1.0f)) session = 0.0f;
     for (i = 0; i < stream->format.channels; i++)
     {
         gain = stream->shared->volumes[i];
-        gains[i] = (gain >= 0.0f && gain <= 1.0f) ? gain * session : 0.0f;
+        channel = stream->shared->session_channels[i];
+        gains[i] = (gain >= 0.0f && gain <= 1.0f && channel >= 0.0f && channel <= 1.0f) ? gain * channel * session : 0.0f;
     }
 }
 
@@ -671,7 +672,7 @@ HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format
     stream->shared->buffer_frames = buffer_frames;
     stream->shared->frame_bytes = stream->frame_bytes;
     stream->shared->session_volume = 1.0f;
-    for (i = 0; i < channels; i++) stream->shared->volumes[i] = 1.0f;
+    for (i = 0; i < channels; i++) stream->shared->volumes[i] = stream->shared->session_channels[i] = 1.0f;
 
     pthread_mutex_lock(&engine->lock);
     if (engine->stream_count < ENGINE_MAX_STREAMS)
