@@ -59,15 +59,37 @@
  *              p50 and p99, and of |interval - default period| ("error") p99 and max; then again
  *              with one busy thread a CPU (GetSystemInfo) in this process, normal priority
  *              ("wakeups.loaded").
- * idle         The same event-driven stream plays 0.5 s and is stopped; then, the CPU time of
- *              the process a second (GetProcessTimes: 10 ms steps under Wine) and the times
- *              its event fires. "idle.unstarted": the same of a stream only initialized.
+ * enginecpu    One event-driven stream in the mix format, a new one for each case: "unstarted"
+ *              (initialized, never started), "empty" (started with nothing ever written),
+ *              "playing" (kept full with the tone, a refill at each event), "stopped" (the
+ *              playing one after Stop); each measured for --engine-seconds after 0.5 s. The CPU
+ *              time a second from each Linux thread's /proc/PID/task/TID/schedstat (exact;
+ *              GetProcessTimes has 10 ms steps under Wine): "process" all threads, "others" all
+ *              but the main one (which only waits or refills: what the audio stack runs),
+ *              "engine" the thread named "mmdevapi engine" (ours; "none" under stock), "server"
+ *              the PulseAudio server's threads (--server-pid); "events" the times the event
+ *              fired. The Linux pid is found by a name the main thread takes for the purpose:
+ *              Wine opens files in the wineserver, so /proc/self is the server's.
  * glitches     100 ms buffer, polled and topped up every 10 ms with one busy thread a CPU: the
  *              reads of GetCurrentPadding that find the buffer empty (the program always has
  *              data). The sink side is the test suite's.
  *
+ * periods      IAudioClient3::GetSharedModeEnginePeriod's periods: the smallest, doubling while
+ *              under the default (rounded up to the fundamental), the default; without
+ *              IAudioClient3's periods (stock Wine 8: E_NOTIMPL), the default period through
+ *              IAudioClient::Initialize. Each: an event-driven stream of that period
+ *              (InitializeSharedAudioStream), the buffer filled before Start, then buffer -
+ *              padding written at each event, for --period-seconds with one busy thread a CPU.
+ *              The signal counts: frame k is (k + 1) / 2^20 and its negative. "dry": events that
+ *              found padding 0; "stalls": waits of 2 s without an event; then, in the harness's
+ *              recording of the sink (MMDEVAPI_TEST_PULSE_RECORDING), "holes": breaks in the
+ *              count (silence between two frames, its length in "hole_ms"; frames skipped,
+ *              "missing"), and "recorded": the signal found, in seconds. "smallest_clean": the
+ *              smallest period without a hole or a stall, "none" if there is none.
+ *
  * Output: one figure a line, "key value unit"; "key n/a hr=0xXXXXXXXX" when a WASAPI call failed
- * (the failed call is named on stderr) and the phase goes on without it. Exit status: 0 when every
+ * (the failed call is named on stderr) and the phase goes on without it; "key none" for what the
+ * module does not have (an engine thread, IAudioClient3's periods). Exit status: 0 when every
  * figure was measured, 1 when some is n/a, 2 on a bad command line.
  */
 
@@ -80,6 +102,7 @@
 #include <fcntl.h>
 #include <io.h>
 #include <windows.h>
+#include <winternl.h>
 #include <mmsystem.h>
 #include <objbase.h>
 #include <initguid.h>
@@ -121,8 +144,9 @@ struct options
     double idle_seconds;
     unsigned int streams;
     double engine_seconds;
+    double period_seconds;
     DWORD server_pid;           /* 0: not given */
-    BOOL uncontended, contended, cpu, clock, wakeups, idle, glitches;
+    BOOL uncontended, contended, cpu, clock, wakeups, engine_cpu, glitches, periods;
 };
 
 struct stream
@@ -320,9 +344,11 @@ static void stream_close(struct stream *stream)
 }
 
 /* Activate and initialize a stream, shared mode: in the format, or in the mix format when it is
- * NULL; signalling the event, when given (flags then hold AUDCLNT_STREAMFLAGS_EVENTCALLBACK). */
+ * NULL; signalling the event, when given (flags then hold AUDCLNT_STREAMFLAGS_EVENTCALLBACK).
+ * With a period (frames), through IAudioClient3::InitializeSharedAudioStream, else
+ * IAudioClient::Initialize with the duration. */
 static HRESULT stream_init(IMMDevice *device, struct stream *stream, const WAVEFORMATEX *format,
-                           DWORD flags, REFERENCE_TIME duration, HANDLE event)
+                           DWORD flags, REFERENCE_TIME duration, UINT32 period, HANDLE event)
 {
     WAVEFORMATEX *mix = NULL;
     HRESULT hr;
@@ -352,8 +378,25 @@ static HRESULT stream_init(IMMDevice *device, struct stream *stream, const WAVEF
     }
     stream->frame_bytes = format->nBlockAlign;
     stream->rate = format->nSamplesPerSec;
-    if (FAILED(hr = IAudioClient_Initialize(stream->client, AUDCLNT_SHAREMODE_SHARED, flags, duration, 0,
-                                            format, NULL)))
+    if (period)
+    {
+        IAudioClient3 *client3;
+
+        if (FAILED(hr = IAudioClient_QueryInterface(stream->client, &IID_IAudioClient3, (void **)&client3)))
+        {
+            failed("IAudioClient::QueryInterface(IAudioClient3)", hr);
+            goto fail;
+        }
+        hr = IAudioClient3_InitializeSharedAudioStream(client3, flags, period, format, NULL);
+        IAudioClient3_Release(client3);
+        if (FAILED(hr))
+        {
+            failed("IAudioClient3::InitializeSharedAudioStream", hr);
+            goto fail;
+        }
+    }
+    else if (FAILED(hr = IAudioClient_Initialize(stream->client, AUDCLNT_SHAREMODE_SHARED, flags, duration, 0,
+                                                 format, NULL)))
     {
         failed("IAudioClient::Initialize", hr);
         goto fail;
@@ -412,7 +455,7 @@ static HRESULT stream_open(IMMDevice *device, struct stream *stream)
 
     if (FAILED(hr = stream_init(device, stream, &format,
             AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY,
-            BENCH_BUFFER_HNS, NULL)))
+            BENCH_BUFFER_HNS, 0, NULL)))
         return hr;
     if (FAILED(hr = stream_start(stream)))
         stream_close(stream);
@@ -512,29 +555,44 @@ static double process_cpu_ms(void)
     return filetime_ms(&kernel) + filetime_ms(&user);
 }
 
-/* utime + stime of a Linux process, from /proc/PID/stat through Wine's unix path (Z: is the
- * default mapping of /; \\?\unix\ works without it). -1 when it cannot be read. */
-static double linux_cpu_ms(DWORD pid)
+/* Reads a Linux file (a Unix path) through Wine's unix path: \\?\unix\ first, then Z: (the
+ * default mapping of /). Returns the bytes read into text, NUL-terminated; -1 when it cannot be
+ * opened. */
+static int linux_read(const char *unix_path, char *text, DWORD size)
 {
-    static const char *const formats[] = {"\\\\?\\unix\\proc\\%lu\\stat", "Z:\\proc\\%lu\\stat"};
-    char path[64], text[1024], *p;
-    unsigned long long utime, stime;
-    unsigned int i;
-    DWORD size = 0;
+    static const char *const prefixes[] = {"\\\\?\\unix", "Z:"};
     HANDLE file = INVALID_HANDLE_VALUE;
+    char path[MAX_PATH], *p;
+    unsigned int i;
+    DWORD done = 0;
 
-    for (i = 0; i < ARRAY_SIZE(formats) && file == INVALID_HANDLE_VALUE; i++)
+    for (i = 0; i < ARRAY_SIZE(prefixes) && file == INVALID_HANDLE_VALUE; i++)
     {
-        snprintf(path, sizeof(path), formats[i], (unsigned long)pid);
+        snprintf(path, sizeof(path), "%s%s", prefixes[i], unix_path);
+        for (p = path; *p; p++)
+            if (*p == '/') *p = '\\';
         file = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
                            OPEN_EXISTING, 0, NULL);
     }
     if (file == INVALID_HANDLE_VALUE)
-        return -1.0;
-    if (!ReadFile(file, text, sizeof(text) - 1, &size, NULL))
-        size = 0;
+        return -1;
+    if (!ReadFile(file, text, size - 1, &done, NULL))
+        done = 0;
     CloseHandle(file);
-    text[size] = 0;
+    text[done] = 0;
+    return (int)done;
+}
+
+/* utime + stime of a Linux process, from /proc/PID/stat: in 10 ms steps. -1 when it cannot be
+ * read. */
+static double linux_cpu_ms(DWORD pid)
+{
+    char path[64], text[1024], *p;
+    unsigned long long utime, stime;
+
+    snprintf(path, sizeof(path), "/proc/%lu/stat", (unsigned long)pid);
+    if (linux_read(path, text, sizeof(text)) < 0)
+        return -1.0;
     /* "pid (comm) state ppid ...": utime and stime are the 14th and 15th fields, in clock ticks
      * of USER_HZ, 100 on Linux's ABI. comm may hold spaces and parentheses: skip to the last ')'. */
     if (!(p = strrchr(text, ')')))
@@ -542,6 +600,117 @@ static double linux_cpu_ms(DWORD pid)
     if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
         return -1.0;
     return (double)(utime + stime) * 10.0;
+}
+
+/* The Linux pid of this process; 0 when it cannot be found. Wine's process ids are its own, and
+ * /proc/self opened through Wine is the wineserver's (which opens files for its clients). So the
+ * calling thread, the main one (whose tid is the pid), takes a name of its own through Wine's
+ * ThreadWineNativeThreadName, found then in /proc/PID/comm. */
+static DWORD linux_process_self(void)
+{
+    static const char *const prefixes[] = {"\\\\?\\unix", "Z:"};
+    NTSTATUS (WINAPI *set_information)(HANDLE, int, void *, ULONG);
+    static DWORD pid;
+    WIN32_FIND_DATAA data;
+    char name[16], path[MAX_PATH], text[32];
+    WCHAR wname[16];
+    UNICODE_STRING ustr;
+    HANDLE find = INVALID_HANDLE_VALUE;
+    unsigned int i;
+
+    if (pid)
+        return pid;
+    if (!(set_information = (void *)GetProcAddress(GetModuleHandleA("ntdll"), "NtSetInformationThread")))
+        return 0;
+    snprintf(name, sizeof(name), "wbench-%08lx", (unsigned long)(qpc() ^ GetCurrentProcessId() << 16));
+    for (i = 0; i <= strlen(name); i++)
+        wname[i] = name[i];
+    ustr.Buffer = wname;
+    ustr.Length = strlen(name) * sizeof(WCHAR);
+    ustr.MaximumLength = sizeof(wname);
+    /* ThreadWineNativeThreadName */
+    if (set_information(GetCurrentThread(), 1000, &ustr, sizeof(ustr)))
+        return 0;
+    for (i = 0; i < ARRAY_SIZE(prefixes) && find == INVALID_HANDLE_VALUE; i++)
+    {
+        snprintf(path, sizeof(path), "%s\\proc\\*", prefixes[i]);
+        find = FindFirstFileA(path, &data);
+    }
+    if (find == INVALID_HANDLE_VALUE)
+        return 0;
+    do
+    {
+        if (data.cFileName[0] < '0' || data.cFileName[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/comm", data.cFileName);
+        if (linux_read(path, text, sizeof(text)) > 0 && !strncmp(text, name, strlen(name)) &&
+            text[strlen(name)] == '\n')
+            pid = strtoul(data.cFileName, NULL, 10);
+    } while (!pid && FindNextFileA(find, &data));
+    FindClose(find);
+    return pid;
+}
+
+/* The threads of a Linux process and the nanoseconds each has spent on a CPU, from
+ * /proc/PID/task/TID/schedstat (its first field: exact, where utime and stime count 10 ms
+ * ticks), with their names (comm). */
+#define LINUX_MAX_TASKS 256
+struct linux_tasks
+{
+    struct linux_task { DWORD tid; ULONGLONG ns; char comm[16]; } items[LINUX_MAX_TASKS];
+    unsigned int count;
+};
+
+static BOOL linux_tasks_read(DWORD pid, struct linux_tasks *tasks)
+{
+    static const char *const prefixes[] = {"\\\\?\\unix", "Z:"};
+    char path[MAX_PATH], text[256];
+    WIN32_FIND_DATAA data;
+    struct linux_task *task;
+    HANDLE find = INVALID_HANDLE_VALUE;
+    unsigned int i;
+    size_t len;
+
+    tasks->count = 0;
+    for (i = 0; i < ARRAY_SIZE(prefixes) && find == INVALID_HANDLE_VALUE; i++)
+    {
+        snprintf(path, sizeof(path), "%s\\proc\\%lu\\task\\*", prefixes[i], (unsigned long)pid);
+        find = FindFirstFileA(path, &data);
+    }
+    if (find == INVALID_HANDLE_VALUE)
+        return FALSE;
+    do
+    {
+        if (data.cFileName[0] < '0' || data.cFileName[0] > '9' || tasks->count == LINUX_MAX_TASKS)
+            continue;
+        task = &tasks->items[tasks->count];
+        task->tid = strtoul(data.cFileName, NULL, 10);
+        /* A thread that ended since the listing is left out. */
+        snprintf(path, sizeof(path), "/proc/%lu/task/%lu/schedstat", (unsigned long)pid, (unsigned long)task->tid);
+        if (linux_read(path, text, sizeof(text)) < 0 || sscanf(text, "%llu", &task->ns) != 1)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%lu/task/%lu/comm", (unsigned long)pid, (unsigned long)task->tid);
+        if (linux_read(path, text, sizeof(text)) < 0)
+            text[0] = 0;
+        len = strcspn(text, "\n");
+        text[min(len, sizeof(task->comm) - 1)] = 0;
+        strcpy(task->comm, text);
+        tasks->count++;
+    } while (FindNextFileA(find, &data));
+    FindClose(find);
+    return tasks->count > 0;
+}
+
+/* The CPU time in ms that a thread spent between two readings; a thread born in between counts
+ * from 0. Threads that ended in between are missing from after: their time is lost. */
+static double linux_task_ms(const struct linux_tasks *before, const struct linux_task *task)
+{
+    unsigned int i;
+
+    for (i = 0; i < before->count; i++)
+        if (before->items[i].tid == task->tid)
+            return (double)(task->ns - min(task->ns, before->items[i].ns)) / 1e6;
+    return (double)task->ns / 1e6;
 }
 
 /* --- uncontended -------------------------------------------------------------------------- */
@@ -1260,7 +1429,7 @@ static void bench_clock(IMMDevice *device, const struct options *opt)
         clock_na(E_OUTOFMEMORY);
         return;
     }
-    if (FAILED(hr = stream_init(device, &stream, NULL, 0, BENCH_BUFFER_HNS, NULL)))
+    if (FAILED(hr = stream_init(device, &stream, NULL, 0, BENCH_BUFFER_HNS, 0, NULL)))
         goto done;
     if (FAILED(hr = IAudioClient_GetService(stream.client, &IID_IAudioClock, (void **)&clock)))
     {
@@ -1369,7 +1538,7 @@ static void bench_wakeups(IMMDevice *device, const struct options *opt)
     memset(&stream, 0, sizeof(stream));
     if (!intervals || !event)
         goto fail;
-    if (FAILED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0, event)))
+    if (FAILED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0, 0, event)))
         goto fail;
     if (FAILED(hr = IAudioClient_GetDevicePeriod(stream.client, &period, &min_period)))
     {
@@ -1402,70 +1571,441 @@ done:
     free(intervals);
 }
 
-/* idle */
+/* enginecpu */
 
-static void idle_na(HRESULT hr, const char *prefix)
+#define ENGINE_THREAD_NAME "mmdevapi engine"    /* our engine thread's comm */
+
+static void engine_cpu_na(HRESULT hr, const char *name)
 {
-    figure_na(hr, "%s.cpu_ms_per_s", prefix);
-    figure_na(hr, "%s.events", prefix);
+    figure_na(hr, "enginecpu.%s.process", name);
+    figure_na(hr, "enginecpu.%s.others", name);
+    figure_na(hr, "enginecpu.%s.engine", name);
+    figure_na(hr, "enginecpu.%s.events", name);
 }
 
-/* Over --engine-seconds, the process's CPU time a second and how often the event fires, the
- * stream not playing. */
-static void idle_measure(HANDLE event, const struct options *opt, const char *prefix)
+/* After SETTLE_SECONDS, over --engine-seconds: the CPU time a second of the whole process, of
+ * its threads but the calling one ("others": what the audio stack runs beside the program), of
+ * the thread named ENGINE_THREAD_NAME, and of the server (--server-pid), from the threads'
+ * schedstat; and how often the event fires. With a stream, each event refills it (it plays);
+ * without, the events are only counted. */
+static HRESULT engine_cpu_measure(struct stream *stream, HANDLE event, const struct options *opt,
+                                  const char *name)
 {
-    unsigned int events = 0;
-    double cpu_start, cpu_end, left;
+    static struct linux_tasks before, after, server_before, server_after;
+    double left, seconds, process = 0.0, others = 0.0, engine = -1.0, server = 0.0, ms;
+    DWORD pid = linux_process_self(), self = pid;
+    unsigned int events = 0, i;
+    BOOL have_server;
     LONGLONG start;
+    HRESULT hr;
 
-    ResetEvent(event);
-    cpu_start = process_cpu_ms();
-    start = qpc();
-    /* An auto-reset event: each wait that finds it set resets it. */
-    while ((left = opt->engine_seconds - seconds_since(start)) > 0)
-        if (WaitForSingleObject(event, (DWORD)ceil(left * 1000.0)) == WAIT_OBJECT_0)
+    for (i = 0; i < 2; i++)
+    {
+        /* An auto-reset event: each wait that finds it set resets it. */
+        ResetEvent(event);
+        if (i)
+        {
+            have_server = opt->server_pid && linux_tasks_read(opt->server_pid, &server_before);
+            if (!pid || !linux_tasks_read(pid, &before))
+                return failed("finding this process's threads in /proc", E_FAIL);
+        }
+        events = 0;
+        start = qpc();
+        while ((left = (i ? opt->engine_seconds : SETTLE_SECONDS) - seconds_since(start)) > 0)
+        {
+            if (WaitForSingleObject(event, (DWORD)ceil(left * 1000.0)) != WAIT_OBJECT_0)
+                continue;
             events++;
-    cpu_end = process_cpu_ms();
-    if (cpu_start >= 0 && cpu_end >= 0)
-        figure((cpu_end - cpu_start) / seconds_since(start), "ms/s", "%s.cpu_ms_per_s", prefix);
-    else
-        figure_na(E_FAIL, "%s.cpu_ms_per_s", prefix);
-    figure(events, "count", "%s.events", prefix);
+            if (stream && FAILED(hr = stream_feed(stream, NULL)))
+                return hr;
+        }
+    }
+    seconds = seconds_since(start);
+    if (!linux_tasks_read(pid, &after))
+        return failed("reading this process's threads in /proc", E_FAIL);
+    have_server = have_server && linux_tasks_read(opt->server_pid, &server_after);
+
+    for (i = 0; i < after.count; i++)
+    {
+        ms = linux_task_ms(&before, &after.items[i]);
+        process += ms;
+        if (after.items[i].tid != self)
+            others += ms;
+        if (!strcmp(after.items[i].comm, ENGINE_THREAD_NAME))
+            engine = max(engine, 0.0) + ms;
+    }
+    for (i = 0; have_server && i < server_after.count; i++)
+        server += linux_task_ms(&server_before, &server_after.items[i]);
+
+    figure(process / seconds, "ms/s", "enginecpu.%s.process", name);
+    figure(others / seconds, "ms/s", "enginecpu.%s.others", name);
+    if (engine >= 0)
+        figure(engine / seconds, "ms/s", "enginecpu.%s.engine", name);
+    else    /* stock Wine names no thread so */
+        printf("enginecpu.%s.engine none\n", name);
+    if (have_server)
+        figure(server / seconds, "ms/s", "enginecpu.%s.server", name);
+    figure(events, "count", "enginecpu.%s.events", name);
+    return S_OK;
 }
 
-static void bench_idle(IMMDevice *device, const struct options *opt)
+/* One event-driven stream in the mix format, a new one for each case: initialized and never
+ * started; started with nothing ever written; kept full with the tone; stopped after that. */
+static void bench_engine_cpu(IMMDevice *device, const struct options *opt)
 {
     struct stream stream;
-    SIZE_T count;
     HANDLE event;
     HRESULT hr;
 
-    progress("idle: an event-driven stream stopped after %g s of play, then one never started, %g s each",
-             SETTLE_SECONDS, opt->engine_seconds);
+    progress("enginecpu: one event-driven stream unstarted, started empty, playing, stopped; "
+             "%g s each after %g s", opt->engine_seconds, SETTLE_SECONDS);
     if (!(event = CreateEventW(NULL, FALSE, FALSE, NULL)))
     {
-        idle_na(E_FAIL, "idle");
-        idle_na(E_FAIL, "idle.unstarted");
+        engine_cpu_na(E_FAIL, "unstarted");
+        engine_cpu_na(E_FAIL, "empty");
+        engine_cpu_na(E_FAIL, "playing");
+        engine_cpu_na(E_FAIL, "stopped");
         return;
     }
 
-    if (SUCCEEDED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0, event)) &&
-        SUCCEEDED(hr = stream_start(&stream)) &&
-        SUCCEEDED(hr = serve_events(&stream, event, SETTLE_SECONDS, 0.0, NULL, 0, &count)) &&
-        FAILED(hr = IAudioClient_Stop(stream.client)))
-        failed("IAudioClient::Stop", hr);
-    if (SUCCEEDED(hr))
-        idle_measure(event, opt, "idle");
-    else
-        idle_na(hr, "idle");
+    if (FAILED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0, 0, event)) ||
+        FAILED(hr = engine_cpu_measure(NULL, event, opt, "unstarted")))
+        engine_cpu_na(hr, "unstarted");
     stream_close(&stream);
 
-    if (SUCCEEDED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0, event)))
-        idle_measure(event, opt, "idle.unstarted");
-    else
-        idle_na(hr, "idle.unstarted");
+    if (SUCCEEDED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0, 0, event)) &&
+        FAILED(hr = IAudioClient_Start(stream.client)))
+        failed("IAudioClient::Start", hr);
+    if (FAILED(hr) || FAILED(hr = engine_cpu_measure(NULL, event, opt, "empty")))
+        engine_cpu_na(hr, "empty");
+    stream_close(&stream);
+
+    if (FAILED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0, 0, event)) ||
+        FAILED(hr = stream_start(&stream)) ||
+        FAILED(hr = engine_cpu_measure(&stream, event, opt, "playing")))
+        engine_cpu_na(hr, "playing");
+    if (SUCCEEDED(hr) && FAILED(hr = IAudioClient_Stop(stream.client)))
+        failed("IAudioClient::Stop", hr);
+    if (FAILED(hr) || FAILED(hr = engine_cpu_measure(NULL, event, opt, "stopped")))
+        engine_cpu_na(hr, "stopped");
     stream_close(&stream);
     CloseHandle(event);
+}
+
+/* periods */
+
+#define PERIODS_MAX         8
+#define COUNTING_SCALE      1048576.0f  /* frame k of the counting signal: (k + 1) / 2^20 */
+
+/* Frame k of the counting signal: (k + 1) / 2^20 in one channel and its negative in the other,
+ * exact in float for k < 2^24; the channel that is positive alternates from one run to the next
+ * (sign 1 or -1), so that a run's frames are not taken for the one's before. */
+static void write_counting(struct stream *stream, float sign, UINT32 frames)
+{
+    BYTE *data;
+    float *out;
+    UINT32 i;
+    HRESULT hr;
+
+    if (FAILED(hr = IAudioRenderClient_GetBuffer(stream->render, frames, &data)))
+    {
+        failed("IAudioRenderClient::GetBuffer", hr);
+        return;
+    }
+    for (out = (float *)data, i = 0; i < frames; i++, out += 2)
+    {
+        out[0] = sign * (float)(stream->written + i + 1) / COUNTING_SCALE;
+        out[1] = -out[0];
+    }
+    if (FAILED(hr = IAudioRenderClient_ReleaseBuffer(stream->render, frames, 0)))
+        failed("IAudioRenderClient::ReleaseBuffer", hr);
+    else
+        stream->written += frames;
+}
+
+/* The recording of the harness's sink (MMDEVAPI_TEST_PULSE_RECORDING: raw float32 48 kHz
+ * stereo, a Unix path) as a Windows path; FALSE without one. */
+static BOOL recording_path(char *path, size_t size)
+{
+    char unix_path[MAX_PATH], *p;
+    DWORD len = GetEnvironmentVariableA("MMDEVAPI_TEST_PULSE_RECORDING", unix_path, sizeof(unix_path));
+
+    if (!len || len >= sizeof(unix_path) || unix_path[0] != '/')
+        return FALSE;
+    snprintf(path, size, "Z:%s", unix_path);
+    for (p = path; *p; p++)
+        if (*p == '/') *p = '\\';
+    return TRUE;
+}
+
+/* Whole frames in the recording; 0 when there is none. */
+static ULONGLONG recording_frames(const char *path)
+{
+    WIN32_FILE_ATTRIBUTE_DATA data;
+
+    if (!GetFileAttributesExA(path, GetFileExInfoStandard, &data))
+        return 0;
+    return (((ULONGLONG)data.nFileSizeHigh << 32) | data.nFileSizeLow) / (2 * sizeof(float));
+}
+
+/* The counting signal as the recording has it from frame start on. A hole is where the frames
+ * stop following each other: silence (or anything else) in between, counted in frames, or
+ * frames missing without silence (dropped, or the recorder's overrun), or a frame again. The
+ * silence after the last frame recorded is the stop, not a hole. */
+struct holes
+{
+    unsigned int holes;
+    ULONGLONG silence;          /* frames between two counting frames that are not the next one */
+    ULONGLONG missing;          /* counting frames never recorded, before the last one recorded */
+    ULONGLONG frames;           /* counting frames recorded */
+};
+
+static BOOL recording_holes(const char *path, ULONGLONG start, float sign, struct holes *holes)
+{
+    ULONGLONG end = recording_frames(path), expected = 0, pending = 0, k;
+    LARGE_INTEGER offset;
+    DWORD size, done = 0, i, n;
+    float *buf, value;
+    HANDLE file;
+
+    memset(holes, 0, sizeof(*holes));
+    if (end <= start)
+        return FALSE;
+    file = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                       OPEN_EXISTING, 0, NULL);
+    if (file == INVALID_HANDLE_VALUE)
+        return FALSE;
+    offset.QuadPart = start * 2 * sizeof(float);
+    size = 1 << 20;
+    if (!(buf = malloc(size)) || !SetFilePointerEx(file, offset, NULL, FILE_BEGIN))
+    {
+        free(buf);
+        CloseHandle(file);
+        return FALSE;
+    }
+    while (ReadFile(file, buf, size, &done, NULL) && (n = done / (2 * sizeof(float))))
+    {
+        for (i = 0; i < n; i++)
+        {
+            value = sign * buf[2 * i] * COUNTING_SCALE;
+            if (value >= 1.0f && value == floorf(value) && buf[2 * i + 1] == -buf[2 * i])
+            {
+                k = (ULONGLONG)value - 1;
+                if (k != expected || pending)
+                {
+                    holes->holes++;
+                    holes->silence += pending;
+                    if (k > expected) holes->missing += k - expected;
+                }
+                holes->frames++;
+                pending = 0;
+                expected = k + 1;
+            }
+            else if (holes->frames)
+                pending++;
+        }
+        /* A part frame at the end of a read: the file is read from a frame's start again. */
+        if (done % (2 * sizeof(float)))
+        {
+            offset.QuadPart = -(LONGLONG)(done % (2 * sizeof(float)));
+            SetFilePointerEx(file, offset, NULL, FILE_CURRENT);
+        }
+    }
+    free(buf);
+    CloseHandle(file);
+    return holes->frames > 0;
+}
+
+/* The periods of IAudioClient3 to try: the smallest, doubling while under the default (rounded up
+ * to the fundamental), and the default. */
+static unsigned int period_list(UINT32 def, UINT32 fundamental, UINT32 smallest, UINT32 *list)
+{
+    unsigned int count = 0;
+    UINT32 period = smallest;
+
+    while (period && period < def && count < PERIODS_MAX - 1)
+    {
+        list[count++] = period;
+        period *= 2;
+        if (fundamental) period = (period + fundamental - 1) / fundamental * fundamental;
+    }
+    list[count++] = def;
+    return count;
+}
+
+static void periods_na(HRESULT hr, UINT32 period)
+{
+    static const char *const names[] = {"buffer", "events", "dry", "stalls", "holes", "hole_ms", "missing", "recorded"};
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(names); i++)
+        figure_na(hr, "periods.%u.%s", period, names[i]);
+}
+
+/* One event-driven stream of the period (through IAudioClient3, or without it the default period
+ * of IAudioClient::Initialize), the counting signal, buffer - padding written on each event, for
+ * --period-seconds with every CPU busy; TRUE when it played without a hole or a stall (a wait of
+ * STALL_SECONDS without an event). */
+static BOOL period_run(IMMDevice *device, UINT32 period, BOOL client3, float sign, const char *recording,
+                       const struct options *opt)
+{
+    ULONGLONG mark = 0;
+    unsigned int events = 0, dry = 0, stalls = 0;
+    UINT32 buffer_frames, rate;
+    struct stream stream;
+    struct holes holes;
+    struct load load;
+    UINT32 padding;
+    LONGLONG start;
+    HANDLE event;
+    BOOL loaded = FALSE;
+    HRESULT hr = E_FAIL;
+
+    memset(&stream, 0, sizeof(stream));
+    if (!(event = CreateEventW(NULL, FALSE, FALSE, NULL)))
+        goto done;
+    if (FAILED(hr = stream_init(device, &stream, NULL, AUDCLNT_STREAMFLAGS_EVENTCALLBACK, 0,
+                                  client3 ? period : 0, event)))
+        goto done;
+    if (stream.tone != (const BYTE *)tone_float)
+    {
+        progress("periods: the mix format is not float32 stereo: no counting signal");
+        hr = AUDCLNT_E_UNSUPPORTED_FORMAT;
+        goto done;
+    }
+    if (!(loaded = load_begin(&load)))
+    {
+        hr = E_FAIL;
+        goto done;
+    }
+    /* The buffer full before Start, as Microsoft's samples do. */
+    write_counting(&stream, sign, stream.buffer_frames);
+    if (recording) mark = recording_frames(recording);
+    if (FAILED(hr = IAudioClient_Start(stream.client)))
+    {
+        failed("IAudioClient::Start", hr);
+        goto done;
+    }
+    start = qpc();
+    while (seconds_since(start) < opt->period_seconds)
+    {
+        /* An event that stays away is a finding: the run goes on. */
+        if (WaitForSingleObject(event, (DWORD)(STALL_SECONDS * 1000.0)) != WAIT_OBJECT_0)
+        {
+            stalls++;
+            continue;
+        }
+        events++;
+        if (FAILED(hr = IAudioClient_GetCurrentPadding(stream.client, &padding)))
+        {
+            failed("IAudioClient::GetCurrentPadding", hr);
+            goto done;
+        }
+        if (!padding) dry++;
+        if (padding < stream.buffer_frames)
+            write_counting(&stream, sign, stream.buffer_frames - padding);
+    }
+    IAudioClient_Stop(stream.client);
+
+done:
+    if (loaded) load_end(&load);
+    buffer_frames = stream.buffer_frames;
+    rate = stream.rate;
+    stream_close(&stream);
+    if (event) CloseHandle(event);
+    if (FAILED(hr))
+    {
+        periods_na(hr, period);
+        return FALSE;
+    }
+    figure(buffer_frames, "frames", "periods.%u.buffer", period);
+    figure(events, "count", "periods.%u.events", period);
+    figure(dry, "count", "periods.%u.dry", period);
+    figure(stalls, "count", "periods.%u.stalls", period);
+    /* What the sink got: give the recorder its last frames. */
+    Sleep(200);
+    if (!recording || !recording_holes(recording, mark, sign, &holes))
+    {
+        if (recording) progress("periods: the counting signal is not in the recording");
+        figure_na(E_FAIL, "periods.%u.holes", period);
+        figure_na(E_FAIL, "periods.%u.hole_ms", period);
+        figure_na(E_FAIL, "periods.%u.missing", period);
+        figure_na(E_FAIL, "periods.%u.recorded", period);
+        return FALSE;
+    }
+    figure(holes.holes, "count", "periods.%u.holes", period);
+    figure(holes.silence * 1e3 / rate, "ms", "periods.%u.hole_ms", period);
+    figure(holes.missing, "count", "periods.%u.missing", period);
+    figure(holes.frames / (double)rate, "s", "periods.%u.recorded", period);
+    /* Clean: no hole, no stall, and the signal all there but for what was queued at Stop. */
+    return !holes.holes && !stalls && holes.frames / (double)rate >= opt->period_seconds - 0.5;
+}
+
+static void bench_periods(IMMDevice *device, const struct options *opt)
+{
+    UINT32 def, fundamental, smallest, largest, list[PERIODS_MAX], clean = 0;
+    REFERENCE_TIME def_period, min_period;
+    IAudioClient3 *client3 = NULL;
+    IAudioClient *client = NULL;
+    WAVEFORMATEX *mix = NULL;
+    char recording[MAX_PATH];
+    BOOL have_recording = recording_path(recording, sizeof(recording));
+    unsigned int count = 0, i;
+    HRESULT hr, hr3 = E_FAIL;
+
+    progress("periods: IAudioClient3's periods, each %g s with every CPU busy", opt->period_seconds);
+    if (!have_recording)
+        progress("periods: no MMDEVAPI_TEST_PULSE_RECORDING: holes are not counted");
+    if (FAILED(hr = IMMDevice_Activate(device, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&client)))
+    {
+        client = NULL;
+        failed("IMMDevice::Activate(IAudioClient)", hr);
+    }
+    else if (FAILED(hr = IAudioClient_GetMixFormat(client, &mix)))
+        failed("IAudioClient::GetMixFormat", hr);
+    else if (FAILED(hr = IAudioClient_GetDevicePeriod(client, &def_period, &min_period)))
+        failed("IAudioClient::GetDevicePeriod", hr);
+    else if (FAILED(hr3 = IAudioClient_QueryInterface(client, &IID_IAudioClient3, (void **)&client3)))
+        client3 = NULL;
+    else
+        hr3 = IAudioClient3_GetSharedModeEnginePeriod(client3, mix, &def, &fundamental, &smallest, &largest);
+    if (client3) IAudioClient3_Release(client3);
+    if (client) IAudioClient_Release(client);
+    if (SUCCEEDED(hr) && FAILED(hr3))
+    {
+        /* Stock Wine 8: a finding, not a failure. The default period alone, through Initialize. */
+        progress("periods: IAudioClient3 gives no periods (0x%08lx): the default period only", (unsigned long)hr3);
+        printf("periods.engine_periods none hr=0x%08lx\n", (unsigned long)hr3);
+        def = (UINT32)(def_period * mix->nSamplesPerSec / 10000000);
+    }
+    CoTaskMemFree(mix);
+    if (FAILED(hr))
+    {
+        figure_na(hr, "periods.default");
+        return;
+    }
+    figure(def, "frames", "periods.default");
+    if (SUCCEEDED(hr3))
+    {
+        figure(fundamental, "frames", "periods.fundamental");
+        figure(smallest, "frames", "periods.min");
+        figure(largest, "frames", "periods.max");
+    }
+    figure(opt->period_seconds, "s", "periods.seconds");
+
+    count = SUCCEEDED(hr3) ? period_list(def, fundamental, smallest, list) : (list[0] = def, 1);
+    for (i = 0; i < count; i++)
+    {
+        /* The stream before is gone from the sink by then. */
+        Sleep(500);
+        if (period_run(device, list[i], SUCCEEDED(hr3), i % 2 ? -1.0f : 1.0f,
+                       have_recording ? recording : NULL, opt) && (!clean || list[i] < clean))
+            clean = list[i];
+    }
+    if (clean)
+        figure(clean, "frames", "periods.smallest_clean");
+    else
+        printf("periods.smallest_clean none\n");
 }
 
 /* glitches */
@@ -1489,7 +2029,7 @@ static void bench_glitches(IMMDevice *device, const struct options *opt)
 
     progress("glitches: one stream in the mix format for %g s, topped up every %u ms, with every CPU busy",
              seconds, BENCH_FEED_MS);
-    if (FAILED(hr = stream_init(device, &stream, NULL, 0, BENCH_BUFFER_HNS, NULL)))
+    if (FAILED(hr = stream_init(device, &stream, NULL, 0, BENCH_BUFFER_HNS, 0, NULL)))
         goto fail;
     if (!load_begin(&load))
     {
@@ -1532,19 +2072,21 @@ static void usage(FILE *out)
           "\n"
           "Options:\n"
           "  --quick               short runs (CI smoke): 100000 calls, 1 s contended,\n"
-          "                        0.5 s floor, 3 s cpu, 1 s idle, 2 s engine\n"
+          "                        0.5 s floor, 3 s cpu, 1 s idle, 2 s engine, 5 s\n"
+          "                        each period\n"
           "  --calls N             uncontended calls of each kind (default 1000000)\n"
           "  --contended-seconds S each contended run (default 5)\n"
           "  --floor-seconds S     each timer-only run under load (default 2)\n"
           "  --cpu-seconds S       the CPU run (default 30)\n"
           "  --idle-seconds S      the server's own load, before and after the CPU run's\n"
           "                        streams (default 5 each)\n"
-          "  --engine-seconds S    each clock, wakeups and idle run; glitches runs twice as\n"
-          "                        long (default 5)\n"
+          "  --engine-seconds S    each clock, wakeups and enginecpu run; glitches runs\n"
+          "                        twice as long (default 5)\n"
+          "  --period-seconds S    each period's run of the periods phase (default 20)\n"
           "  --streams N           streams of the contended and CPU runs (default 32)\n"
           "  --server-pid PID      Linux pid of the PulseAudio server: adds its CPU time\n"
           "  --only LIST           phases to run, comma separated: uncontended, contended,\n"
-          "                        cpu, clock, wakeups, idle, glitches\n"
+          "                        cpu, clock, wakeups, enginecpu, glitches, periods\n"
           "  -h, --help            this help\n"
           "\n"
           "Streams: 44100 Hz stereo int16, AUTOCONVERTPCM | SRC_DEFAULT_QUALITY, 100 ms buffer,\n"
@@ -1574,7 +2116,8 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
     opt->streams = 32;
     opt->server_pid = 0;
     opt->uncontended = opt->contended = opt->cpu = TRUE;
-    opt->clock = opt->wakeups = opt->idle = opt->glitches = TRUE;
+    opt->period_seconds = 20.0;
+    opt->clock = opt->wakeups = opt->engine_cpu = opt->glitches = opt->periods = TRUE;
 
     for (i = 1; i < argc; i++)
     {
@@ -1593,6 +2136,7 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
             opt->cpu_seconds = 3.0;
             opt->idle_seconds = 1.0;
             opt->engine_seconds = 2.0;
+            opt->period_seconds = 5.0;
             continue;
         }
         if (!next)
@@ -1609,6 +2153,8 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
             opt->idle_seconds = value;
         else if (!strcmp(arg, "--engine-seconds") && parse_number(next, 1, 3600, &value))
             opt->engine_seconds = value;
+        else if (!strcmp(arg, "--period-seconds") && parse_number(next, 1, 300, &value))
+            opt->period_seconds = value;
         else if (!strcmp(arg, "--streams") && parse_number(next, BENCH_MAX_HAMMERS, 1024, &value))
             opt->streams = (unsigned int)value;
         else if (!strcmp(arg, "--server-pid") && parse_number(next, 1, 4194304, &value))
@@ -1619,7 +2165,7 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
 
             snprintf(list, sizeof(list), "%s", next);
             opt->uncontended = opt->contended = opt->cpu = FALSE;
-            opt->clock = opt->wakeups = opt->idle = opt->glitches = FALSE;
+            opt->clock = opt->wakeups = opt->engine_cpu = opt->glitches = opt->periods = FALSE;
             for (name = strtok(list, ","); name; name = strtok(NULL, ","))
             {
                 if (!strcmp(name, "uncontended")) opt->uncontended = TRUE;
@@ -1627,7 +2173,8 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
                 else if (!strcmp(name, "cpu")) opt->cpu = TRUE;
                 else if (!strcmp(name, "clock")) opt->clock = TRUE;
                 else if (!strcmp(name, "wakeups")) opt->wakeups = TRUE;
-                else if (!strcmp(name, "idle")) opt->idle = TRUE;
+                else if (!strcmp(name, "enginecpu")) opt->engine_cpu = TRUE;
+                else if (!strcmp(name, "periods")) opt->periods = TRUE;
                 else if (!strcmp(name, "glitches")) opt->glitches = TRUE;
                 else goto bad;
             }
@@ -1730,15 +2277,12 @@ int main(int argc, char **argv)
         else
             wakeups_phase_na(hr);
     }
-    if (opt.idle)
+    if (opt.engine_cpu)
     {
         if (device)
-            bench_idle(device, &opt);
+            bench_engine_cpu(device, &opt);
         else
-        {
-            idle_na(hr, "idle");
-            idle_na(hr, "idle.unstarted");
-        }
+            engine_cpu_na(hr, "unstarted");
     }
     if (opt.glitches)
     {
@@ -1746,6 +2290,13 @@ int main(int argc, char **argv)
             bench_glitches(device, &opt);
         else
             glitches_na(hr);
+    }
+    if (opt.periods)
+    {
+        if (device)
+            bench_periods(device, &opt);
+        else
+            figure_na(hr, "periods.default");
     }
 
     if (device) IMMDevice_Release(device);
