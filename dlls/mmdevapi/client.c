@@ -6,6 +6,7 @@
 #include <mmreg.h>
 #include <ks.h>
 #include <ksmedia.h>
+#include <audiopolicy.h>
 
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
@@ -147,6 +148,7 @@ ULONG audio_client_release(struct audio_client *client)
     struct stream_params params;
 
     if (ref) return ref;
+    session_leave(client);
     if (client->stream)
     {
         params.stream = client->stream;
@@ -182,9 +184,10 @@ static BOOL is_initialized(struct audio_client *client)
 }
 
 /* Everything Initialize and InitializeSharedAudioStream share, with the lock held. */
-/* period: the engine period the program asked for, in device frames; 0 for the default. */
+/* period: the engine period the program asked for, in device frames; 0 for the default. session: the
+ * session to join, NULL or GUID_NULL for the process's default one. */
 static HRESULT initialize_stream(struct audio_client *client, DWORD flags, UINT32 buffer_frames, UINT32 period,
-                                 const struct endpoint_format *pcm)
+                                 const struct endpoint_format *pcm, const GUID *session)
 {
     struct stream_create_params params = { .format = *pcm, .buffer_frames = buffer_frames, .period_frames = period };
     UINT32 engine_period, min_period;
@@ -212,6 +215,17 @@ static HRESULT initialize_stream(struct audio_client *client, DWORD flags, UINT3
     client->buffer_frames = params.buffer_frames;
     client->stream = params.stream;
     client->shared = params.shared;
+    if (FAILED(hr = session_join(client, session)))
+    {
+        struct stream_params release = { .stream = params.stream };
+
+        wine_unix_call(unix_stream_release, &release);
+        client->stream = 0;
+        client->shared = NULL;
+        free(client->staging);
+        client->staging = NULL;
+        return hr;
+    }
     WriteRelease(&client->initialized, TRUE);
     return S_OK;
 }
@@ -243,7 +257,7 @@ static HRESULT WINAPI client_Initialize(IAudioClient3 *iface, AUDCLNT_SHAREMODE 
         hr = AUDCLNT_E_WRONG_ENDPOINT_TYPE;
     }
     else if (SUCCEEDED(hr = check_format(wfx, &pcm)))
-        hr = initialize_stream(client, flags, frames_of_duration(duration, pcm.rate), 0, &pcm);
+        hr = initialize_stream(client, flags, frames_of_duration(duration, pcm.rate), 0, &pcm, session);
     ReleaseSRWLockExclusive(&client->lock);
     return hr;
 }
@@ -351,7 +365,11 @@ static HRESULT WINAPI client_Start(IAudioClient3 *iface)
     if (ring_invalidated(client->shared)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
     else if ((client->flags & AUDCLNT_STREAMFLAGS_EVENTCALLBACK) && !client->event) hr = AUDCLNT_E_EVENTHANDLE_NOT_SET;
     else if (client->started) hr = AUDCLNT_E_NOT_STOPPED;
-    else if (SUCCEEDED(hr = stream_call(client, unix_stream_start))) client->started = TRUE;
+    else if (SUCCEEDED(hr = stream_call(client, unix_stream_start)))
+    {
+        client->started = TRUE;
+        session_stream_started(client, TRUE);
+    }
     ReleaseSRWLockExclusive(&client->lock);
     return hr;
 }
@@ -365,7 +383,11 @@ static HRESULT WINAPI client_Stop(IAudioClient3 *iface)
     if (!is_initialized(client)) return AUDCLNT_E_NOT_INITIALIZED;
     AcquireSRWLockExclusive(&client->lock);
     if (!client->started) hr = S_FALSE;
-    else if (SUCCEEDED(hr = stream_call(client, unix_stream_stop))) client->started = FALSE;
+    else if (SUCCEEDED(hr = stream_call(client, unix_stream_stop)))
+    {
+        client->started = FALSE;
+        session_stream_started(client, FALSE);
+    }
     ReleaseSRWLockExclusive(&client->lock);
     return hr;
 }
@@ -443,6 +465,9 @@ static HRESULT WINAPI client_GetService(IAudioClient3 *iface, REFIID riid, void 
     }
     else if (IsEqualIID(riid, &IID_IAudioStreamVolume))
         *out = &client->IAudioStreamVolume_iface;
+    else if (IsEqualIID(riid, &IID_IAudioSessionControl) || IsEqualIID(riid, &IID_ISimpleAudioVolume)
+             || IsEqualIID(riid, &IID_IChannelAudioVolume))
+        return session_get_service(client, riid, out);
     else
     {
         FIXME("service %s not implemented yet\n", debugstr_guid(riid));
@@ -562,7 +587,7 @@ static HRESULT WINAPI client_InitializeSharedAudioStream(IAudioClient3 *iface, D
     {
         if (period < min_frames || period > engine_period || period % fundamental_period(engine_period, min_frames))
             hr = AUDCLNT_E_INVALID_DEVICE_PERIOD;
-        else hr = initialize_stream(client, flags, 0, period, &pcm);
+        else hr = initialize_stream(client, flags, 0, period, &pcm, session);
     }
     ReleaseSRWLockExclusive(&client->lock);
     return hr;

@@ -8,6 +8,7 @@
 #include <ksmedia.h>
 #include <audioclient.h>
 #include <devicetopology.h>
+#include <audiopolicy.h>
 #include <dsound.h>
 #include <strmif.h>
 
@@ -433,6 +434,8 @@ static HRESULT WINAPI device_Activate(IMMDevice *iface, REFIID riid, DWORD clsct
     if (IsEqualIID(riid, &IID_IAudioClient) || IsEqualIID(riid, &IID_IAudioClient2)
         || IsEqualIID(riid, &IID_IAudioClient3))
         return audio_client_create(device, riid, out);
+    if (IsEqualIID(riid, &IID_IAudioSessionManager) || IsEqualIID(riid, &IID_IAudioSessionManager2))
+        return session_manager_create(device, riid, out);
     if (IsEqualIID(riid, &IID_IDeviceTopology))
         return topology_create(device, (IDeviceTopology **)out);
     if (IsEqualIID(riid, &IID_IDirectSound) || IsEqualIID(riid, &IID_IDirectSound8))

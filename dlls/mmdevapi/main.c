@@ -4,6 +4,7 @@
 #include "private.h"
 #include <audioclient.h>
 #include <devicetopology.h>
+#include <audiopolicy.h>
 #include <dsound.h>
 #include <strmif.h>
 #include <uuids.h>

@@ -46,6 +46,9 @@ struct mmdevice
     UINT32 min_period_frames;
 };
 
+struct audio_session;
+struct session_wrapper;
+
 /* A stream: IAudioClient3 and the services GetService hands out, which share its lifetime. */
 struct audio_client
 {
@@ -79,6 +82,12 @@ struct audio_client
     /* The highest position reported since the last reset, and that reset's generation (clock.c): a
      * clock read must never go back (interlocked). */
     LONG64 clock_last;
+
+    /* session.c, under its lock: the session the stream joined at Initialize, the next member of it,
+     * and the object GetService hands out for the session's interfaces (it holds the stream). */
+    struct audio_session *session;
+    struct audio_client *session_next;
+    struct session_wrapper *session_wrapper;
 };
 
 /* devices.c */
@@ -115,6 +124,13 @@ HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out);
 void audio_client_addref(struct audio_client *client);
 ULONG audio_client_release(struct audio_client *client);
 HRESULT audio_client_query_other(struct audio_client *client, REFIID riid, void **out);
+
+/* session.c */
+HRESULT session_join(struct audio_client *client, const GUID *guid);
+void session_leave(struct audio_client *client);
+void session_stream_started(struct audio_client *client, BOOL started);
+HRESULT session_get_service(struct audio_client *client, REFIID riid, void **out);
+HRESULT session_manager_create(struct mmdevice *device, REFIID riid, void **out);
 
 /* render.c, clock.c, volume.c: the service interfaces' tables */
 extern const IAudioRenderClientVtbl render_client_vtbl;
