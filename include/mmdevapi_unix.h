@@ -13,6 +13,7 @@ enum mmdevapi_unix_call
     unix_get_endpoints,
     unix_engine_create,
     unix_engine_run,
+    unix_engine_signal,
     unix_engine_get_period,
     unix_stream_create,
     unix_stream_release,
@@ -80,8 +81,10 @@ struct get_endpoints_params
     UINT32 default_index;               /* MMDEVAPI_NO_DEFAULT when there is none */
 };
 
-/* One engine per endpoint and direction in this process, started on first use. Its thread is a
- * Wine thread that the PE side creates and that lives inside unix_engine_run. */
+/* One engine per endpoint and direction in this process, started on first use. Its two threads are
+ * Wine threads that the PE side creates: one lives inside unix_engine_run (the mix), the other
+ * inside unix_engine_signal (the programs' events, so that the mix never waits for the
+ * wineserver). Both take engine_run_params. */
 struct engine_create_params
 {
     char key[MMDEVAPI_DEVICE_KEY_MAX];      /* the endpoint, as endpoint_info.key */

@@ -205,6 +205,15 @@ static NTSTATUS engine_run_call(void *args)
     return STATUS_SUCCESS;
 }
 
+static NTSTATUS engine_signal_call(void *args)
+{
+    struct engine_run_params *params = args;
+    struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+
+    params->result = engine ? engine_signal_run(engine) : E_INVALIDARG;
+    return STATUS_SUCCESS;
+}
+
 static NTSTATUS engine_get_period_call(void *args)
 {
     struct engine_get_period_params *params = args;
@@ -301,6 +310,7 @@ __attribute__((visibility("default"))) const unixlib_entry_t __wine_unix_call_fu
     get_endpoints,
     engine_create_call,
     engine_run_call,
+    engine_signal_call,
     engine_get_period_call,
     stream_create_call,
     stream_release_call,

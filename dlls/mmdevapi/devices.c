@@ -320,24 +320,46 @@ HRESULT devices_init(void)
     return S_OK;
 }
 
-static DWORD WINAPI engine_thread(void *arg)
+/* Lives in one of the engine's long-running calls; returns only if the engine could not run. */
+static void run_engine_call(void *arg, unsigned int call, const WCHAR *name)
 {
     struct engine_run_params params = { .engine = (UINT_PTR)arg };
 
-    SetThreadDescription(GetCurrentThread(), L"mmdevapi engine");
-    /* Returns only if the engine could not run. */
-    if (wine_unix_call(unix_engine_run, &params) || FAILED(params.result))
-        ERR("engine stopped: %#lx\n", params.result);
+    SetThreadDescription(GetCurrentThread(), name);
+    if (wine_unix_call(call, &params) || FAILED(params.result))
+        ERR("engine thread %s stopped: %#lx\n", debugstr_w(name), params.result);
+}
+
+static DWORD WINAPI engine_thread(void *arg)
+{
+    run_engine_call(arg, unix_engine_run, L"mmdevapi engine");
     return 0;
 }
 
-/* The engine of an endpoint, started with its thread on first use. */
+static DWORD WINAPI signal_thread(void *arg)
+{
+    run_engine_call(arg, unix_engine_signal, L"mmdevapi events");
+    return 0;
+}
+
+/* The engine's threads mix and signal in time for the device: the process's most urgent. */
+static HRESULT start_engine_thread(LPTHREAD_START_ROUTINE proc, UINT64 engine)
+{
+    HANDLE thread;
+
+    if (!(thread = CreateThread(NULL, 0, proc, (void *)(UINT_PTR)engine, 0, NULL)))
+        return HRESULT_FROM_WIN32(GetLastError());
+    SetThreadPriority(thread, THREAD_PRIORITY_TIME_CRITICAL);
+    CloseHandle(thread);
+    return S_OK;
+}
+
+/* The engine of an endpoint, started with its threads on first use. */
 HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames)
 {
     static SRWLOCK engine_lock = SRWLOCK_INIT;
     struct engine_create_params params = { .flow = device->flow };
     HRESULT hr = S_OK;
-    HANDLE thread;
 
     AcquireSRWLockExclusive(&engine_lock);
     if (!device->engine)
@@ -350,19 +372,12 @@ HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_fr
 
         if (SUCCEEDED(hr) && (wine_unix_call(unix_engine_create, &params) || FAILED(hr = params.result)))
             hr = FAILED(params.result) ? params.result : E_FAIL;
-        if (SUCCEEDED(hr))
+        if (SUCCEEDED(hr) && SUCCEEDED(hr = start_engine_thread(engine_thread, params.engine))
+            && SUCCEEDED(hr = start_engine_thread(signal_thread, params.engine)))
         {
-            /* The engine mixes in time for the device: it is the process's most urgent thread. */
-            if (!(thread = CreateThread(NULL, 0, engine_thread, (void *)(UINT_PTR)params.engine, 0, NULL)))
-                hr = HRESULT_FROM_WIN32(GetLastError());
-            else
-            {
-                SetThreadPriority(thread, THREAD_PRIORITY_TIME_CRITICAL);
-                CloseHandle(thread);
-                device->engine = params.engine;
-                device->period_frames = params.period_frames;
-                device->min_period_frames = params.min_period_frames;
-            }
+            device->engine = params.engine;
+            device->period_frames = params.period_frames;
+            device->min_period_frames = params.min_period_frames;
         }
     }
     *engine = device->engine;

@@ -1,7 +1,9 @@
 /* The engine thread and its streams. The thread is a Wine thread (created on the PE side) living
  * in unix_engine_run; it alone talks to the backend stream. Control calls from other threads take
  * the engine's lock for a moment and wake the thread through an eventfd; the thread takes the same
- * lock once a period, so it is never contended for long. Nothing is allocated while mixing. */
+ * lock once a period, so it is never contended for long. Nothing is allocated while mixing, and
+ * the mix never waits for the wineserver: a second Wine thread, in unix_engine_signal, sets the
+ * programs' events when the engine thread says a period passed. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -86,6 +88,8 @@ struct engine
     char key[MMDEVAPI_DEVICE_KEY_MAX];
     enum mmdevapi_flow flow;
     struct endpoint_format format;
+    int signal_fd;            /* wakes the signalling thread: a period passed */
+    pthread_mutex_t events_lock; /* held while the streams' event handles are set or closed */
     UINT32 default_period;    /* Windows' 10 ms */
     UINT32 min_period;        /* the smallest period streams may ask (IAudioClient3) */
     UINT32 period_frames;     /* the period the device runs at: the smallest its streams asked */
@@ -157,10 +161,13 @@ HRESULT engine_create(const struct backend_ops *backend, const char *key, enum m
      * frames at 48 kHz), which the engine holds on time from the device's clock. */
     engine->default_period = engine->period_frames = format->rate / 100;
     engine->min_period = smallest_period(engine->default_period, format->rate);
-    if ((engine->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0
+    pthread_mutex_init(&engine->events_lock, NULL);
+    engine->signal_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if ((engine->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 || engine->signal_fd < 0
         || !(engine->mix = calloc((size_t)engine->default_period * format->channels, sizeof(float))))
     {
         if (engine->wake_fd >= 0) close(engine->wake_fd);
+        if (engine->signal_fd >= 0) close(engine->signal_fd);
         free(engine);
         return E_OUTOFMEMORY;
     }
@@ -411,13 +418,14 @@ static BOOL engine_busy(const struct engine *engine)
 
 /* Event-driven clients refill once a period. As on Windows, a stream's event goes on firing once
  * it was started, also after Stop and Reset: a program's audio thread that waits for it without a
- * timeout wakes to see that it should end. Called with the lock. */
+ * timeout wakes to see that it should end. The signalling thread sets the events. Called with the
+ * lock. */
 static void signal_events(struct engine *engine)
 {
-    UINT32 i;
+    UINT64 one = 1;
 
-    for (i = 0; i < engine->stream_count; i++)
-        if (engine->streams[i]->signalled && engine->streams[i]->event) NtSetEvent(engine->streams[i]->event, NULL);
+    if (write(engine->signal_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        WINE_WARN("cannot wake the signalling thread: %s\n", strerror(errno));
 }
 
 /* Whether a stopped stream's event must still fire: the engine ticks without its device. Called
@@ -462,11 +470,12 @@ static void invalidate_streams(struct engine *engine)
         if (stream->invalidated) continue;
         stream->invalidated = TRUE;
         stream->started = FALSE;
+        /* An event-driven program waiting for its next period hears of it at once, and on. */
+        stream->signalled = TRUE;
         __atomic_store_n(&stream->shared->invalidated, 1, __ATOMIC_RELEASE);
         publish_clock(stream, qpc_now(), FALSE);
-        /* An event-driven program waiting for its next period hears of it at once. */
-        if (stream->event) NtSetEvent(stream->event, NULL);
     }
+    signal_events(engine);
 }
 
 static void ask_realtime(void)
@@ -617,6 +626,37 @@ HRESULT engine_run(struct engine *engine)
     }
 }
 
+HRESULT engine_signal_run(struct engine *engine)
+{
+    struct pollfd wake = { .fd = engine->signal_fd, .events = POLLIN };
+    HANDLE events[ENGINE_MAX_STREAMS];
+    UINT32 count, i;
+    UINT64 value;
+
+    ask_realtime();
+    for (;;)
+    {
+        backend_poll(&wake, 1, -1);
+        while (read(engine->signal_fd, &value, sizeof(value)) > 0) {}
+        /* The handles stay open while they are set: closing one takes events_lock. */
+        pthread_mutex_lock(&engine->events_lock);
+        pthread_mutex_lock(&engine->lock);
+        for (i = count = 0; i < engine->stream_count; i++)
+            if (engine->streams[i]->signalled && engine->streams[i]->event) events[count++] = engine->streams[i]->event;
+        pthread_mutex_unlock(&engine->lock);
+        for (i = 0; i < count; i++) NtSetEvent(events[i], NULL);
+        pthread_mutex_unlock(&engine->events_lock);
+    }
+}
+
+/* Closes a stream's event once the signalling thread is not setting it. */
+static void close_event(struct engine *engine, HANDLE event)
+{
+    pthread_mutex_lock(&engine->events_lock);
+    NtClose(event);
+    pthread_mutex_unlock(&engine->events_lock);
+}
+
 static void stream_free(struct engine_stream *stream)
 {
     SIZE_T size = 0;
@@ -624,7 +664,7 @@ static void stream_free(struct engine_stream *stream)
 
     if (stream->resampler) resample_destroy(stream->resampler);
     if (base) NtFreeVirtualMemory(NtCurrentProcess(), &base, &size, MEM_RELEASE);
-    if (stream->event) NtClose(stream->event);
+    if (stream->event) close_event(stream->engine, stream->event);
     free(stream->in_buffer);
     free(stream->out_buffer);
     free(stream);
@@ -781,7 +821,7 @@ HRESULT engine_stream_set_event(struct engine_stream *stream, HANDLE event)
     old = stream->event;
     stream->event = event;
     pthread_mutex_unlock(&engine->lock);
-    if (old) NtClose(old);
+    if (old) close_event(engine, old);
     return S_OK;
 }
 

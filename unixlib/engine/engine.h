@@ -16,6 +16,10 @@ UINT32 engine_min_period(const struct engine *engine);
 UINT32 engine_current_period(struct engine *engine);
 /* The engine thread's life: returns only when the engine cannot go on. */
 HRESULT engine_run(struct engine *engine);
+/* The signalling thread's life: sets the programs' events when the engine thread says a period
+ * passed. NtSetEvent waits for the wineserver, which a busy machine may keep for many ms; the
+ * engine thread must not. */
+HRESULT engine_signal_run(struct engine *engine);
 
 /* period_frames: the period the program wants, in device frames; 0 for the default. */
 HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format *format, UINT32 flags,
