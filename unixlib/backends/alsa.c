@@ -189,10 +189,12 @@ static UINT32 alsa_list_endpoints(enum mmdevapi_flow flow, struct endpoint_info 
 }
 
 /* The engine keeps ALSA_FILL_PERIODS queued at most (two periods of slack for its wake-ups, its
- * lead); the buffer asked for is a period larger, so that a device rounding it down still holds
- * the fill. */
-#define ALSA_BUFFER_PERIODS 4
+ * lead), and at least ALSA_MIN_FILL_MS whatever the period: a small period wakes the engine more
+ * often, it does not make it wake on time more surely (plugins such as pulse move data in their
+ * own rhythm). The buffer asked for is a period larger, so that a device rounding it down still
+ * holds the fill. */
 #define ALSA_FILL_PERIODS 3
+#define ALSA_MIN_FILL_MS 30
 
 /* Windows' speakers in the order of their mask bits, which is the order of a frame's channels. */
 static const struct
@@ -313,13 +315,15 @@ static void alsa_stream_close(struct backend_stream *iface)
 
 static int alsa_set_params(struct alsa_stream *stream, const struct endpoint_format *format)
 {
-    snd_pcm_uframes_t period = stream->period_frames, buffer = ALSA_BUFFER_PERIODS * period;
+    snd_pcm_uframes_t period = stream->period_frames, fill, buffer;
     snd_pcm_t *pcm = stream->pcm;
     snd_pcm_hw_params_t *hw;
     snd_pcm_sw_params_t *sw;
     snd_pcm_uframes_t boundary;
     int err;
 
+    fill = max(ALSA_FILL_PERIODS * period, (format->rate * ALSA_MIN_FILL_MS / 1000 + period - 1) / period * period);
+    buffer = fill + period;
     snd_pcm_hw_params_alloca(&hw);
     if ((err = snd_pcm_hw_params_any(pcm, hw)) < 0
         || (err = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0
@@ -333,11 +337,10 @@ static int alsa_set_params(struct alsa_stream *stream, const struct endpoint_for
         || (err = snd_pcm_hw_params_get_buffer_size(hw, &buffer)) < 0)
         return err;
 
-    /* One period beyond the device's own (its pointer moves by its periods), and at least
-     * ALSA_FILL_PERIODS of ours, in whole periods of ours, within the buffer. */
+    /* One period beyond the device's own (its pointer moves by its periods), and at least the
+     * fill asked for, in whole periods of ours, within the buffer. */
     stream->buffer_frames = buffer;
-    stream->fill_frames = ALSA_FILL_PERIODS * stream->period_frames;
-    if (stream->fill_frames < stream->period_frames + period) stream->fill_frames = stream->period_frames + period;
+    stream->fill_frames = max(fill, stream->period_frames + period);
     stream->fill_frames = (stream->fill_frames + stream->period_frames - 1) / stream->period_frames
                           * stream->period_frames;
     while (stream->fill_frames > buffer && stream->fill_frames > stream->period_frames)

@@ -25,7 +25,8 @@ WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
 /* How long a server may take to answer before we treat it as gone. */
 #define PULSE_TIMEOUT_USEC (2 * 1000 * 1000)
-/* The total latency a stream asks for, in periods. */
+/* The total latency a stream asks for, in periods, and at least the least lead and 10 ms: the
+ * server sets its sink's latency from it, and a sink run at a few ms drops out on a busy machine. */
 #define PULSE_TARGET_PERIODS 3
 /* The least lead, whatever the period: the engine thread stands still while the wineserver
  * serves its NtSetEvent, and Wine's server stops for several ms now and then (saving the
@@ -486,7 +487,8 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
     pa_stream_set_moved_callback(stream->stream, on_moved, stream);
 
     attr.maxlength = (UINT32)-1;
-    attr.tlength = PULSE_TARGET_PERIODS * period_frames * stream->frame_bytes;
+    attr.tlength = max(PULSE_TARGET_PERIODS * period_frames, spec.rate * (PULSE_MIN_LEAD_MS + 10) / 1000)
+                   * stream->frame_bytes;
     attr.prebuf = (UINT32)-1;
     attr.minreq = period_frames * stream->frame_bytes;
     attr.fragsize = (UINT32)-1;
