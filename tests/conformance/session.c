@@ -8,7 +8,9 @@
  *       QueryInterface; AUDCLNT_E_NOT_INITIALIZED before Initialize
  *   (b) states: Inactive, Active while a member runs, Expired when the last member is gone; the
  *       callbacks (OnStateChanged, OnSimpleVolumeChanged, OnChannelVolumeChanged,
- *       OnDisplayNameChanged) arrive with the caller's context GUID
+ *       OnDisplayNameChanged) arrive with the caller's context GUID, and a callback may call the
+ *       session; IAudioSessionNotification::OnSessionCreated for a session made later; duck
+ *       notifications registered and unregistered
  *   (c) argument checks: levels outside 0..1 and NaN, channel indices and counts (E_INVALIDARG),
  *       NULL pointers (RPC's error, as Windows' proxies answer); a volume set through the session
  *       manager before any stream exists is the volume of the stream that joins later
@@ -133,6 +135,8 @@ struct sink
     WCHAR name[64];
     GUID context;
     LONG calls;
+    ISimpleAudioVolume *reenter;    /* called from OnSimpleVolumeChanged when set */
+    HRESULT reenter_hr;
 };
 
 static struct sink *impl_from_IAudioSessionEvents(IAudioSessionEvents *iface)
@@ -194,9 +198,13 @@ static HRESULT WINAPI sink_OnSimpleVolumeChanged(IAudioSessionEvents *iface, flo
 {
     struct sink *sink = impl_from_IAudioSessionEvents(iface);
 
+    float level;
+
     EnterCriticalSection(&sink->lock);
     sink->volume = volume;
     sink->mute = mute;
+    /* A program may call the session from its callback. */
+    if (sink->reenter) sink->reenter_hr = ISimpleAudioVolume_GetMasterVolume(sink->reenter, &level);
     sink_called(sink, context);
     return S_OK;
 }
@@ -253,6 +261,60 @@ static const IAudioSessionEventsVtbl sink_vtbl =
     sink_OnGroupingParamChanged,
     sink_OnStateChanged,
     sink_OnSessionDisconnected,
+};
+
+/* IAudioSessionNotification: counts OnSessionCreated. */
+struct notification
+{
+    IAudioSessionNotification IAudioSessionNotification_iface;
+    LONG ref;
+    HANDLE event;
+    HRESULT state_hr;           /* of GetState on the control it got */
+};
+
+static struct notification *impl_from_IAudioSessionNotification(IAudioSessionNotification *iface)
+{
+    return CONTAINING_RECORD(iface, struct notification, IAudioSessionNotification_iface);
+}
+
+static HRESULT WINAPI notification_QueryInterface(IAudioSessionNotification *iface, REFIID riid, void **out)
+{
+    if (IsEqualIID(riid, &iid_unknown) || IsEqualIID(riid, &IID_IAudioSessionNotification))
+    {
+        *out = iface;
+        IAudioSessionNotification_AddRef(iface);
+        return S_OK;
+    }
+    *out = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI notification_AddRef(IAudioSessionNotification *iface)
+{
+    return InterlockedIncrement(&impl_from_IAudioSessionNotification(iface)->ref);
+}
+
+static ULONG WINAPI notification_Release(IAudioSessionNotification *iface)
+{
+    return InterlockedDecrement(&impl_from_IAudioSessionNotification(iface)->ref);
+}
+
+static HRESULT WINAPI notification_OnSessionCreated(IAudioSessionNotification *iface, IAudioSessionControl *ctl)
+{
+    struct notification *notification = impl_from_IAudioSessionNotification(iface);
+    AudioSessionState state;
+
+    notification->state_hr = ctl ? IAudioSessionControl_GetState(ctl, &state) : E_POINTER;
+    SetEvent(notification->event);
+    return S_OK;
+}
+
+static const IAudioSessionNotificationVtbl notification_vtbl =
+{
+    notification_QueryInterface,
+    notification_AddRef,
+    notification_Release,
+    notification_OnSessionCreated,
 };
 
 /* Waits for the next callback: TRUE if one came within a second. */
@@ -335,12 +397,19 @@ static void test_states(void)
     ok(hr == S_OK, "GetService(ISimpleAudioVolume): got %08lx, expected S_OK\n", hr);
     if (hr == S_OK)
     {
+        sink.reenter = sav;
+        sink.reenter_hr = E_FAIL;
         hr = ISimpleAudioVolume_SetMasterVolume(sav, 0.25f, &context);
         ok(hr == S_OK, "SetMasterVolume: got %08lx, expected S_OK\n", hr);
         if (sink_wait(&sink, "SetMasterVolume"))
+        {
             ok(sink.volume == 0.25f && !sink.mute && IsEqualGUID(&sink.context, &context),
                "OnSimpleVolumeChanged: got %g, mute %d, expected 0.25, 0 and the caller's context\n",
                sink.volume, sink.mute);
+            ok(sink.reenter_hr == S_OK, "GetMasterVolume from inside the callback: got %08lx, expected S_OK\n",
+               sink.reenter_hr);
+        }
+        sink.reenter = NULL;
         hr = ISimpleAudioVolume_SetMute(sav, TRUE, NULL);
         ok(hr == S_OK, "SetMute: got %08lx, expected S_OK\n", hr);
         if (sink_wait(&sink, "SetMute"))
@@ -420,6 +489,46 @@ done:
     IAudioSessionManager2_Release(manager);
     CloseHandle(sink.event);
     DeleteCriticalSection(&sink.lock);
+}
+
+/* OnSessionCreated for a session made after the registration; duck notifications are kept. */
+static void test_notifications(void)
+{
+    struct notification notification = {{&notification_vtbl}, 1};
+    IAudioSessionManager2 *manager;
+    IAudioClient *ac;
+    GUID guid;
+    HRESULT hr;
+
+    hr = IMMDevice_Activate(dev, &IID_IAudioSessionManager2, CLSCTX_INPROC_SERVER, NULL, (void **)&manager);
+    ok(hr == S_OK, "Activate(IAudioSessionManager2): got %08lx, expected S_OK\n", hr);
+    if (hr != S_OK) return;
+    notification.event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    hr = IAudioSessionManager2_RegisterSessionNotification(manager, NULL);
+    ok(hr == E_POINTER, "RegisterSessionNotification(NULL): got %08lx, expected E_POINTER\n", hr);
+    hr = IAudioSessionManager2_RegisterSessionNotification(manager, &notification.IAudioSessionNotification_iface);
+    ok(hr == S_OK, "RegisterSessionNotification: got %08lx, expected S_OK\n", hr);
+
+    CoCreateGuid(&guid);
+    if ((ac = client_in_session(&guid)))
+    {
+        if (ok(WaitForSingleObject(notification.event, 1000) == WAIT_OBJECT_0,
+               "no OnSessionCreated within 1 s of a stream in a new session\n"))
+            ok(notification.state_hr == S_OK, "GetState on the control OnSessionCreated gave: got %08lx\n",
+               notification.state_hr);
+        IAudioClient_Release(ac);
+    }
+    hr = IAudioSessionManager2_UnregisterSessionNotification(manager, &notification.IAudioSessionNotification_iface);
+    ok(hr == S_OK, "UnregisterSessionNotification: got %08lx, expected S_OK\n", hr);
+
+    /* Nothing ducks here, but a program registering must not fail. */
+    hr = IAudioSessionManager2_RegisterDuckNotification(manager, NULL, (IAudioVolumeDuckNotification *)&notification);
+    ok(hr == S_OK, "RegisterDuckNotification: got %08lx, expected S_OK\n", hr);
+    hr = IAudioSessionManager2_UnregisterDuckNotification(manager, (IAudioVolumeDuckNotification *)&notification);
+    ok(hr == S_OK, "UnregisterDuckNotification: got %08lx, expected S_OK\n", hr);
+
+    IAudioSessionManager2_Release(manager);
+    CloseHandle(notification.event);
 }
 
 /* ---- (c) Argument checks ------------------------------------------------------------------------------- */
@@ -633,6 +742,7 @@ int main(void)
 
     test_references();
     test_states();
+    test_notifications();
     test_checks();
     test_gain();
     IMMDevice_Release(dev);
