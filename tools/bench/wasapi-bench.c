@@ -1633,6 +1633,10 @@ static HRESULT engine_cpu_measure(struct stream *stream, HANDLE event, const str
             others += ms;
         if (!strcmp(after.items[i].comm, ENGINE_THREAD_NAME))
             engine = max(engine, 0.0) + ms;
+        /* Which threads the others are, on stderr. */
+        if (after.items[i].tid != self && ms / seconds >= 0.1)
+            progress("enginecpu.%s: thread %lu \"%s\" %.2f ms/s", name, (unsigned long)after.items[i].tid,
+                     after.items[i].comm, ms / seconds);
     }
     for (i = 0; have_server && i < server_after.count; i++)
         server += linux_task_ms(&server_before, &server_after.items[i]);
