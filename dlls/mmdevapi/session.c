@@ -145,7 +145,7 @@ static void deliver(struct session_event *event)
         case EVENT_STATE:
             IAudioSessionEvents_OnStateChanged(sink, event->state);
             break;
-        case EVENT_CREATED:
+        case EVENT_CREATED:     /* deliver_created() */
             break;
         }
     }
@@ -181,6 +181,9 @@ static DWORD WINAPI events_thread(void *arg)
 {
     struct session_event *event;
 
+    /* Windows calls sinks from a thread of the multithreaded apartment; sinks may use COM. */
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    SetThreadDescription(GetCurrentThread(), L"mmdevapi session events");
     for (;;)
     {
         AcquireSRWLockExclusive(&sessions_lock);
