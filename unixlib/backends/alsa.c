@@ -420,13 +420,19 @@ static HRESULT alsa_room(struct alsa_stream *stream, UINT32 *frames)
 }
 
 /* Starts the device once what was written since it stopped (or ran dry) holds the fill, less
- * than a period short of it; counted by us, since some PCMs (null) drain their buffer unstarted. */
+ * than a period short of it; counted by us, since some PCMs (null) drain their buffer unstarted.
+ * Also when its buffer takes no more: a plugin may keep what it held before it ran dry (pulse). */
 static HRESULT alsa_play_if_filled(struct alsa_stream *stream)
 {
+    snd_pcm_sframes_t queued;
     int err;
 
     if (stream->state != ALSA_FILLING) return S_OK;
-    if (stream->written - stream->heard + stream->period_frames <= stream->fill_frames) return S_OK;
+    if (stream->written - stream->heard + stream->period_frames <= stream->fill_frames)
+    {
+        if ((queued = alsa_queued(stream)) < 0) return alsa_recover(stream, queued);
+        if (stream->buffer_frames - queued >= stream->period_frames) return S_OK;
+    }
     if ((err = snd_pcm_start(stream->pcm)) < 0) return alsa_recover(stream, err);
     stream->state = ALSA_PLAYING;
     return S_OK;
@@ -521,6 +527,7 @@ static HRESULT alsa_stream_delay(struct backend_stream *iface, UINT64 *frames, U
         if (stream->heard > stream->written) stream->heard = stream->written;
     }
     *frames = stream->written - stream->heard;
+    if (FAILED(hr = alsa_play_if_filled(stream))) return hr;
     return room ? alsa_room(stream, room) : S_OK;
 }
 
