@@ -68,6 +68,8 @@ struct engine_stream
 
     UINT64 read_frames;       /* ring index, as published */
     UINT64 consumed;          /* stream frames taken since the last reset: the clock's unit */
+    UINT64 delivered;         /* of those, the ones that reached the mix (not held in the resampler) */
+    UINT32 silence_fed;       /* silence fed to the resampler since the program's last frame */
     UINT64 heard;             /* what the clock last said */
     UINT32 resets;
     struct position_mark marks[POSITION_MARKS];
@@ -109,7 +111,7 @@ struct engine
     UINT64 device_heard;      /* what the device last said it played */
     UINT64 device_moved;      /* when that last grew, monotonic ns */
     UINT64 stalled;           /* device frames the engine went on without the device */
-    UINT64 idle_tick;         /* when stopped streams' events fire next while the device rests, monotonic ns */
+    UINT64 event_tick;        /* when the events fire next if no period is mixed before, monotonic ns */
     UINT64 audible_end;       /* device frames written up to the last period that held a stream */
     float *mix;               /* one period, device channels */
 };
@@ -299,7 +301,7 @@ static void add_mark(struct engine_stream *stream, UINT64 device_start, UINT32 d
     struct position_mark *mark = &stream->marks[stream->mark_next];
 
     mark->device_start = device_start;
-    mark->stream_start = stream->consumed;
+    mark->stream_start = stream->delivered;
     mark->device_frames = device_frames;
     mark->stream_frames = stream_frames;
     stream->mark_next = (stream->mark_next + 1) % POSITION_MARKS;
@@ -332,11 +334,41 @@ static void stream_gains(const struct engine_stream *stream, float *gains)
 }
 
 /* Adds one period of a started stream into the mix. */
+/* Resamples a period; where the program's frames run short after its first period, silence
+ * follows them through the filter, so that its last frames are heard whole. Returns the frames
+ * produced; *delivered: the program's frames that the output represents so far. */
+static UINT32 resample_period(struct engine *engine, struct engine_stream *stream, UINT32 *take, UINT64 *delivered)
+{
+    UINT32 period = engine->period_frames, produced = period, in_frames = *take, padding, more;
+    double held;
+
+    resample_process(stream->resampler, stream->in_buffer, &in_frames, stream->out_buffer, &produced);
+    *take = in_frames;
+    if (in_frames) stream->silence_fed = 0;
+    held = resample_delay(stream->resampler) * stream->rate / engine->format.rate;
+    if (produced < period && stream->mixed && stream->silence_fed < held)
+    {
+        more = period - produced;
+        padding = min(resample_in_frames_for(stream->resampler, more), stream->in_max_frames);
+        memset(stream->in_buffer, 0, (size_t)padding * stream->format.channels * sizeof(float));
+        resample_process(stream->resampler, stream->in_buffer, &padding, stream->out_buffer
+                         + (size_t)produced * stream->format.channels, &more);
+        produced += more;
+        stream->silence_fed += padding;
+    }
+    /* The filter holds its last input frames back; those of them that are silence are not the
+     * program's. */
+    held = held > stream->silence_fed ? held - stream->silence_fed : 0;
+    *delivered = stream->consumed + *take - min((UINT64)(held + 0.5), stream->consumed + *take);
+    return produced;
+}
+
+/* Adds one period of a started stream into the mix. */
 static void mix_stream(struct engine *engine, struct engine_stream *stream)
 {
     UINT32 period = engine->period_frames, need, take, produced, offset;
     float gains[MMDEVAPI_MAX_CHANNELS];
-    UINT64 written, available;
+    UINT64 written, available, delivered;
     const float *out;
 
     written = __atomic_load_n(&stream->shared->write_frames, __ATOMIC_ACQUIRE);
@@ -350,15 +382,13 @@ static void mix_stream(struct engine *engine, struct engine_stream *stream)
     read_ring(stream, stream->read_frames, take, stream->in_buffer);
     if (stream->resampler)
     {
-        UINT32 in_frames = take;
-        produced = period;
-        resample_process(stream->resampler, stream->in_buffer, &in_frames, stream->out_buffer, &produced);
-        take = in_frames;
+        produced = resample_period(engine, stream, &take, &delivered);
         out = stream->out_buffer;
     }
     else
     {
         produced = take;
+        delivered = stream->consumed + take;
         out = stream->in_buffer;
     }
     /* Short of a period at its first after Start (a program that wrote a little, started, then
@@ -369,7 +399,9 @@ static void mix_stream(struct engine *engine, struct engine_stream *stream)
     channels_accumulate(&stream->matrix, out, engine->mix + (size_t)offset * engine->format.channels, gains, produced);
 
     stream->mixed = TRUE;
-    add_mark(stream, engine->written + offset, produced, take);
+    delivered = max(delivered, stream->delivered);
+    add_mark(stream, engine->written + offset, produced, (UINT32)(delivered - stream->delivered));
+    stream->delivered = delivered;
     stream->read_frames += take;
     stream->consumed += take;
     __atomic_store_n(&stream->shared->read_frames, stream->read_frames, __ATOMIC_RELEASE);
@@ -454,6 +486,7 @@ static HRESULT mix_period(struct engine *engine)
     engine->room -= engine->period_frames;
     if (any_started(engine)) engine->audible_end = engine->written;
     signal_events(engine);
+    engine->event_tick = monotonic_ns() + engine->period_frames * 1000000000ull / engine->format.rate;
     return S_OK;
 }
 
@@ -549,10 +582,26 @@ static void drop_device(struct engine *engine, HRESULT hr)
     engine->output = NULL;
 }
 
+/* With no stream started, the stopped streams' events fire once a period by the monotonic clock,
+ * while the device plays out what is left or rests; the mix's periods push the next such tick
+ * back. Returns how long to wait at most. Called with the lock. */
+static INT64 keep_events_going(struct engine *engine, INT64 timeout)
+{
+    UINT64 now, period_ns = engine->period_frames * 1000000000ull / engine->format.rate;
+
+    if (any_started(engine) || !any_signalled(engine)) return timeout;
+    now = monotonic_ns();
+    if (now >= engine->event_tick)
+    {
+        signal_events(engine);
+        engine->event_tick = engine->event_tick + period_ns > now ? engine->event_tick + period_ns : now + period_ns;
+    }
+    return timeout < 0 ? (INT64)(engine->event_tick - now) : min(timeout, (INT64)(engine->event_tick - now));
+}
+
 HRESULT engine_run(struct engine *engine)
 {
     struct pollfd wake = { .fd = engine->wake_fd, .events = POLLIN };
-    UINT64 now, period_ns;
     UINT32 periods;
     INT64 timeout;
     HRESULT hr;
@@ -572,19 +621,7 @@ HRESULT engine_run(struct engine *engine)
         {
             go_idle(engine);
             /* The device rests; stopped streams' events go on at the period. */
-            timeout = -1;
-            if (any_signalled(engine))
-            {
-                now = monotonic_ns();
-                period_ns = engine->period_frames * 1000000000ull / engine->format.rate;
-                if (now >= engine->idle_tick)
-                {
-                    signal_events(engine);
-                    engine->idle_tick = engine->idle_tick + period_ns > now ? engine->idle_tick + period_ns
-                                                                         : now + period_ns;
-                }
-                timeout = engine->idle_tick - now;
-            }
+            timeout = keep_events_going(engine, -1);
             pthread_mutex_unlock(&engine->lock);
             backend_poll(&wake, 1, timeout);
             engine_drain_wake(engine);
@@ -613,7 +650,7 @@ HRESULT engine_run(struct engine *engine)
             hr = mix_period(engine);
         if (FAILED(hr)) drop_device(engine, hr);
         update_clocks(engine);
-        timeout = time_to_next_period(engine);
+        timeout = keep_events_going(engine, time_to_next_period(engine));
         pthread_mutex_unlock(&engine->lock);
 
         if (SUCCEEDED(hr) && FAILED(hr = engine->backend->stream_wait(engine->output, engine->wake_fd, timeout)))
@@ -803,7 +840,8 @@ HRESULT engine_stream_reset(struct engine_stream *stream)
     /* What the program wrote and the engine did not take is dropped; the clock starts over. */
     stream->read_frames = __atomic_load_n(&stream->shared->write_frames, __ATOMIC_ACQUIRE);
     __atomic_store_n(&stream->shared->read_frames, stream->read_frames, __ATOMIC_RELEASE);
-    stream->consumed = stream->heard = 0;
+    stream->consumed = stream->delivered = stream->heard = 0;
+    stream->silence_fed = 0;
     stream->mark_count = 0;
     stream->resets++;
     if (stream->resampler) resample_reset(stream->resampler);
