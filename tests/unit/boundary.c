@@ -166,6 +166,8 @@ static UINT64 create_engine(void)
     CHECK_EQ_HEX(params.result, S_OK);
     CHECK_EQ_UINT(params.period_frames, params.format.rate / 100);
     CHECK(params.min_period_frames && params.min_period_frames <= params.period_frames);
+    /* IAudioClient3's smallest period: 128 frames (2.67 ms) at 48 kHz. */
+    if (params.format.rate == 48000) CHECK_EQ_UINT(params.min_period_frames, 128);
     return params.engine;
 }
 
@@ -198,6 +200,32 @@ static void test_hostile_engine_create(void)
     params.flow = 7;
     call(unix_engine_create, &params);
     CHECK_EQ_HEX(params.result, E_INVALIDARG);
+}
+
+/* The engine's long-running calls (its mix and its events threads) and its period refuse, at
+ * once, handles that name no engine. */
+static void test_hostile_engine_calls(void)
+{
+    static const enum mmdevapi_unix_call calls[] = { unix_engine_run, unix_engine_signal };
+    static const UINT64 bad_handles[] = { 0, 1, 0xffffffff, 0xdeadbeefdeadbeefull };
+    struct engine_get_period_params period;
+    struct engine_run_params run;
+    size_t i, j;
+
+    for (i = 0; i < ARRAY_SIZE(bad_handles); i++)
+    {
+        for (j = 0; j < ARRAY_SIZE(calls); j++)
+        {
+            run.engine = bad_handles[i];
+            run.result = S_OK;
+            CHECK(call(calls[j], &run) == STATUS_SUCCESS);
+            CHECK_EQ_HEX(run.result, E_INVALIDARG);
+        }
+        memset(&period, 0, sizeof(period));
+        period.engine = bad_handles[i];
+        call(unix_engine_get_period, &period);
+        CHECK_EQ_HEX(period.result, E_INVALIDARG);
+    }
 }
 
 static void test_hostile_streams(UINT64 engine)
@@ -307,6 +335,7 @@ int main(void)
         test_endpoints(MMDEVAPI_RENDER, getenv("MMDEVAPI_TEST_RENDER_NAME"), getenv("MMDEVAPI_TEST_RENDER_FORMAT"));
         test_endpoints(MMDEVAPI_CAPTURE, getenv("MMDEVAPI_TEST_CAPTURE_NAME"), getenv("MMDEVAPI_TEST_CAPTURE_FORMAT"));
         test_hostile_engine_create();
+        test_hostile_engine_calls();
         if ((engine = create_engine())) test_hostile_streams(engine);
     }
     return unit_summary("boundary");
