@@ -106,6 +106,7 @@ struct engine
     BOOL playing;
     UINT64 written;           /* device frames written since the engine began */
     UINT64 heard;             /* device frames heard, as the device says, at most at real-time pace */
+    UINT64 heard_qpc;         /* QueryPerformanceCounter when heard was measured */
     double paced_heard;       /* the most the device can have played by paced_time at real-time pace */
     UINT64 paced_time;        /* monotonic ns */
     UINT64 device_heard;      /* what the device last said it played */
@@ -261,6 +262,7 @@ static void measure_device(struct engine *engine)
     UINT64 delay, device_heard, now, elapsed;
 
     if (!engine->playing || FAILED(engine->backend->stream_delay(engine->output, &delay, &engine->room))) return;
+    engine->heard_qpc = qpc_now();
     device_heard = engine->written - min(delay, engine->written);
     now = monotonic_ns();
     elapsed = now - engine->paced_time;
@@ -279,11 +281,12 @@ static void measure_device(struct engine *engine)
     if (device_heard > engine->heard) engine->heard = device_heard;
 }
 
-/* Each started stream's clock from the device's. Called with the lock. */
+/* Each started stream's clock from the device's, as of when the device was measured (mixing
+ * takes its time after). Called with the lock. */
 static void update_clocks(struct engine *engine)
 {
     struct engine_stream *stream;
-    UINT64 heard, qpc = qpc_now();
+    UINT64 heard, qpc = engine->playing ? engine->heard_qpc : qpc_now();
     UINT32 i;
 
     for (i = 0; i < engine->stream_count; i++)
