@@ -23,8 +23,6 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
-/* How long the engine thread waits for a timing reply before it goes on without it. */
-#define PULSE_TIMING_WAIT_USEC 2000
 /* How long a server may take to answer before we treat it as gone. */
 #define PULSE_TIMEOUT_USEC (2 * 1000 * 1000)
 /* The total latency a stream asks for, in periods, and at least the least lead and 10 ms: the
@@ -554,8 +552,8 @@ static HRESULT pulse_stream_stop(struct backend_stream *iface)
 }
 
 /* Asks for the server's timing once a period: left to itself, libpulse spaces its requests out
- * to 1.5 s, and interpolating over that long let the position stray by up to 0.3 ms here (asked
- * every fourth period, by several ms). One request is in flight at a time. */
+ * to 1.5 s, and interpolating over that long let the position stray by up to 0.3 ms here. One
+ * request is in flight at a time. */
 static void pulse_stream_update_timing(struct pulse_stream *stream)
 {
     if (stream->state != PULSE_PLAYING) return;
@@ -571,28 +569,15 @@ static HRESULT pulse_stream_wait(struct backend_stream *iface, int wake_fd, INT6
 {
     struct pulse_stream *stream = pulse_stream_from(iface);
     struct pollfd wake = { .fd = wake_fd, .events = POLLIN };
-    pa_usec_t start, waited;
 
     if (!stream) return E_INVALIDARG;
-    /* What was written and the timing request go out now. The timing reply is taken in as it
-     * comes (libpulse's interpolation dates it when it is read; read a period late, the position
-     * strayed by up to 1 ms), a wait of well under a millisecond; other messages wait in the
+    /* What was written and the timing request go out now; the server's answers wait in the
      * socket for the next period's stream_delay. A stopped stream asks for nothing: libpulse's
      * own timers (its timing updates, at growing intervals) wait for the next start. */
     pulse_stream_update_timing(stream);
     pulse_stream_dispatch(stream);
-    start = pa_rtclock_now();
-    while (stream->timing && pa_operation_get_state(stream->timing) == PA_OPERATION_RUNNING
-           && (waited = pa_rtclock_now() - start) < PULSE_TIMING_WAIT_USEC
-           && (timeout_ns < 0 || (INT64)waited * 1000 < timeout_ns))
-    {
-        if (pa_mainloop_prepare(stream->conn.loop, 1) < 0 || pa_mainloop_poll(stream->conn.loop) < 0
-            || pa_mainloop_dispatch(stream->conn.loop) < 0)
-            break;
-    }
     if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
-    waited = (pa_rtclock_now() - start) * 1000;
-    backend_poll(&wake, wake_fd >= 0, timeout_ns < 0 ? -1 : timeout_ns > (INT64)waited ? timeout_ns - (INT64)waited : 0);
+    backend_poll(&wake, wake_fd >= 0, timeout_ns);
     return S_OK;
 }
 
