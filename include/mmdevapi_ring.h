@@ -34,6 +34,10 @@ struct stream_shared
     float volumes[MMDEVAPI_MAX_CHANNELS] __attribute__((aligned(64)));
     float session_volume;
     float session_channels[MMDEVAPI_MAX_CHANNELS];
+    /* The peaks of the stream's last period in the mix, its gains applied, per channel: the bits of
+     * non-negative floats, written by the engine each period the stream is started (a session's
+     * IAudioMeterInformation). */
+    UINT32 peak_bits[MMDEVAPI_MAX_CHANNELS];
 
     /* Set by the engine when the device went away: every call then answers
      * AUDCLNT_E_DEVICE_INVALIDATED, and the program makes a new stream. */
@@ -42,7 +46,24 @@ struct stream_shared
     /* Written once by the engine before the PE side sees the stream. */
     UINT32 buffer_frames;
     UINT32 frame_bytes;
+    /* Capture: the engine writes whole packets of packet_frames (one period in the stream's
+     * frames) and owns write_frames; the PE side hands them out and owns read_frames. The packet
+     * at ring frame n (a multiple of packet_frames) is described by the capture_packet at index
+     * n / packet_frames % packet_count, in data at packets_offset; buffer_frames is packet_count
+     * packets, so that a packet never wraps. */
+    UINT32 packet_frames;
+    UINT32 packet_count;
+    UINT32 packets_offset;
     BYTE data[] __attribute__((aligned(64)));
+};
+
+/* What IAudioCaptureClient::GetBuffer says of a packet. */
+struct capture_packet
+{
+    UINT64 position;          /* the stream's frames captured before the packet's first, since Initialize */
+    UINT64 qpc;               /* when its first frame was captured, in 100 ns units of QueryPerformanceCounter */
+    UINT32 flags;             /* AUDCLNT_BUFFERFLAGS_* */
+    UINT32 reserved;
 };
 
 #endif

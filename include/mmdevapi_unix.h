@@ -1,11 +1,14 @@
 /* The boundary between mmdevapi.dll (PE) and mmdevapi.so (Linux): one call code and one params
  * struct per call. Inputs come first, then the HRESULT, then outputs. The NTSTATUS of a call only
- * says that it got through. Fields are fixed-width so that 32-bit callers can be thunked later.
+ * says that it got through. Fields are fixed-width, so that params have one layout for a 32-bit
+ * and a 64-bit PE side (Wine's UINT64 is 8-aligned on i386 too); a new call, and a pointer in its
+ * params, needs its line in unixlib/wow64.c (tests/unit/wow64.c says when one is missing).
  * The Linux side checks every input: the PE side's memory is the program's to scribble on. */
 #ifndef MMDEVAPI_UNIX_H
 #define MMDEVAPI_UNIX_H
 
 #include "wine_unixlib.h"
+#include "mmdevapi_ring.h"     /* MMDEVAPI_MAX_CHANNELS */
 
 enum mmdevapi_unix_call
 {
@@ -22,6 +25,11 @@ enum mmdevapi_unix_call
     unix_stream_reset,
     unix_stream_set_event,
     unix_stream_set_rate,
+    unix_set_program,
+    unix_endpoint_get_volume,
+    unix_endpoint_set_volume,
+    unix_endpoint_volume_wait,
+    unix_engine_get_peaks,
     unix_call_count
 };
 
@@ -37,6 +45,9 @@ enum mmdevapi_flow
 {
     MMDEVAPI_RENDER = 0,
     MMDEVAPI_CAPTURE = 1,
+    /* A render endpoint recorded: what it plays (AUDCLNT_STREAMFLAGS_LOOPBACK). For engines and
+     * backend streams only; never a flow of endpoints. */
+    MMDEVAPI_LOOPBACK = 2,
 };
 
 struct process_attach_params
@@ -143,6 +154,59 @@ struct stream_set_rate_params
     UINT64 stream;
     UINT64 rate_millihz;                    /* the new input rate, in thousandths of a frame a second */
     HRESULT result;
+};
+
+/* The program the backend's streams carry for the desktop's mixer: the name people see (a session's
+ * display name, else the executable's), UTF-8, and the Windows process id. For streams opened
+ * from then on. */
+struct set_program_params
+{
+    char name[MMDEVAPI_DEVICE_NAME_MAX];
+    UINT32 process_id;
+    HRESULT result;
+};
+
+/* An endpoint's volume as the system's mixer holds it. Levels are on the cubic scale mixers show
+ * (PulseAudio's percentages, alsamixer's bars): amplitude = level^3, so level = 10^(dB / 60),
+ * 1.0 = 0 dB. IAudioEndpointVolume's scalar is this level; its dB follow from it. */
+struct endpoint_volume
+{
+    UINT32 channels;
+    UINT32 mute;
+    float levels[MMDEVAPI_MAX_CHANNELS];
+    /* Filled by the Linux side on a get, ignored on a set: */
+    float min_db, max_db, increment_db;     /* the range the device's steps cover */
+    UINT32 step_count;                      /* IAudioEndpointVolume's steps: 101 without hardware steps */
+    UINT32 hardware;                        /* ENDPOINT_HARDWARE_SUPPORT_* the device does itself */
+};
+
+/* get: volume.channels comes in as the endpoint's channel count (endpoint_info.format), for a device
+ * without a control of its own, whose volume the engine applies; set: channels must be what a get
+ * reported. */
+struct endpoint_volume_params
+{
+    char key[MMDEVAPI_DEVICE_KEY_MAX];      /* the endpoint, as endpoint_info.key */
+    UINT32 flow;
+    struct endpoint_volume volume;          /* get: output; set: input */
+    HRESULT result;
+};
+
+/* The long-running call of our volume thread (a Wine thread the PE side creates): returns S_OK
+ * once any endpoint's volume or mute may have changed, by anyone, or S_FALSE after timeout_ms. */
+struct endpoint_volume_wait_params
+{
+    UINT32 timeout_ms;
+    HRESULT result;
+};
+
+/* The peaks of the engine's mix (IAudioMeterInformation): per channel, the largest absolute sample
+ * of the last period handed to the device (0 when none is playing). */
+struct engine_get_peaks_params
+{
+    UINT64 engine;
+    HRESULT result;
+    UINT32 channels;                        /* the mix's */
+    float peaks[MMDEVAPI_MAX_CHANNELS];
 };
 
 #endif

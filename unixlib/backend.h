@@ -27,6 +27,14 @@ struct backend_ops
      * period. The stream starts stopped. */
     HRESULT (*stream_open)(const char *key, enum mmdevapi_flow flow, const struct endpoint_format *format,
                            UINT32 period_frames, struct backend_stream **stream, UINT32 *lead_frames);
+    /* Capture streams (flow MMDEVAPI_CAPTURE: a capture endpoint's key; MMDEVAPI_LOOPBACK: a render
+     * endpoint's key, recording what the endpoint plays, its sink's monitor; E_NOTIMPL where the
+     * backend has none) record from stream_start to stream_stop, which drops what was captured
+     * and not read; *lead_frames is 0. For them stream_delay's *frames counts the frames captured
+     * and not yet read, measured now (the newest of them was captured now, the oldest *frames /
+     * rate ago) and *room, of those, the frames a stream_read takes now; stream_wait serves the
+     * device as for playback. A device without a clock (a null PCM) may have any number ready:
+     * the engine reads at most what real time allows. */
     void (*stream_close)(struct backend_stream *stream);
     /* Starts playing what was written (the engine writes its lead and first period before); a
      * backend that must may wait for them before the device runs. */
@@ -43,8 +51,31 @@ struct backend_ops
      * flight, in the device), measured now; 0 while stopped. The engine's clock is frames
      * written minus this. *room (NULL: not asked): frames a write takes now. */
     HRESULT (*stream_delay)(struct backend_stream *stream, UINT64 *frames, UINT32 *room);
+    /* Capture: takes the count oldest frames captured and not yet taken, count at most what
+     * stream_delay's *room said. NULL in a backend that cannot capture. */
+    HRESULT (*stream_read)(struct backend_stream *stream, float *frames, UINT32 count);
+
+    /* The endpoint's own volume and mute, as the system's mixer holds them (IAudioEndpointVolume):
+     * a PulseAudio sink's or source's, an ALSA card's mixer control; levels on the cubic scale
+     * of struct endpoint_volume, one per channel of the endpoint. Called from any thread, at any
+     * time, with or without an open stream: each call connects or opens what it needs.
+     * E_NOTIMPL (or NULL here) where the device has no control of its own: then the engine's
+     * gain stands in. A set gives exactly the endpoint's channel count (a get's). PipeWire: the
+     * sink or source node's SPA_PARAM_Props (channelVolumes, the cube of these levels, and mute). */
+    HRESULT (*volume_get)(const char *key, enum mmdevapi_flow flow, struct endpoint_volume *volume);
+    HRESULT (*volume_set)(const char *key, enum mmdevapi_flow flow, const struct endpoint_volume *volume);
+    /* Returns S_OK as soon as any endpoint's volume or mute may have changed, by us or anyone else
+     * (the desktop's mixer, pactl, amixer), S_FALSE once timeout_ns passed (negative: none);
+     * a failure when it cannot watch now (the caller waits a while before asking again). Only our
+     * volume thread, a Wine thread, calls it: it may keep a connection from one call to the next.
+     * A backend should answer within a few ms of the change: IAudioEndpointVolumeCallback's
+     * OnNotify must reach the program within 100 ms. */
+    HRESULT (*volume_wait)(INT64 timeout_ns);
 };
 
+#ifdef HAVE_PIPEWIRE
+extern const struct backend_ops pipewire_backend;
+#endif
 #ifdef HAVE_PULSE
 extern const struct backend_ops pulse_backend;
 #endif
@@ -54,6 +85,15 @@ extern const struct backend_ops alsa_backend;
 
 /* Copies a backend's string, cut at a UTF-8 character boundary and always terminated. */
 void endpoint_set_text(char *dst, size_t size, const char *src);
+/* Windows' EndpointFormFactor of a device's form factor as PulseAudio and PipeWire name it
+ * (device.form_factor, device.form-factor: "speaker", "headset"...; NULL: the flow's usual one). */
+UINT32 endpoint_form_factor(const char *name, enum mmdevapi_flow flow);
+/* The process's name as Wine set it (the Windows program's), where the PE side gave none. */
+void backend_process_name(char *name, size_t size);
+/* The program as the PE side last described it (unix_set_program), for the properties of backend
+ * streams that the desktop's mixer lists: the name people read, UTF-8 (empty if not given yet),
+ * and the Windows process id (0 if not given). */
+void backend_program(char *name, size_t size, UINT32 *process_id);
 struct pollfd;
 /* poll() to the nanosecond (negative: no timeout); 0 when a signal interrupted it. */
 int backend_poll(struct pollfd *fds, unsigned long count, INT64 timeout_ns);

@@ -14,12 +14,18 @@
 
 #include "backend.h"
 #include "engine/engine.h"
+#include "engine/capture.h"
+#include "engine/endpoint_gain.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
-/* In the order tried when the user names none. */
+/* In the order tried when the user names none: a PipeWire daemon is served natively, not
+ * through its Pulse server. */
 static const struct backend_ops *const backends[] =
 {
+#ifdef HAVE_PIPEWIRE
+    &pipewire_backend,
+#endif
 #ifdef HAVE_PULSE
     &pulse_backend,
 #endif
@@ -110,7 +116,8 @@ static NTSTATUS get_endpoints(void *args)
  * so that a stale or made-up handle is refused instead of followed. */
 #define HANDLES_MAX 4096
 
-enum handle_type { HANDLE_FREE, HANDLE_ENGINE, HANDLE_STREAM };
+/* Render engines and streams, and capture (and loopback) ones: one call code serves both kinds. */
+enum handle_type { HANDLE_FREE, HANDLE_ENGINE, HANDLE_STREAM, HANDLE_CAPTURE_ENGINE, HANDLE_CAPTURE_STREAM };
 
 static struct
 {
@@ -177,6 +184,7 @@ static NTSTATUS engine_create_call(void *args)
 {
     struct engine_create_params *params = args;
     struct endpoint_format format = params->format;
+    struct capture_engine *capture;
     struct engine *engine;
     char key[MMDEVAPI_DEVICE_KEY_MAX];
     UINT32 flow = params->flow;
@@ -185,8 +193,17 @@ static NTSTATUS engine_create_call(void *args)
     key[sizeof(key) - 1] = 0;
     params->engine = 0;
     if (!backend) params->result = AUDCLNT_E_DEVICE_INVALIDATED;
-    else if ((flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE) || !valid_format(&format))
+    else if ((flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE && flow != MMDEVAPI_LOOPBACK)
+             || !valid_format(&format))
         params->result = E_INVALIDARG;
+    else if (flow != MMDEVAPI_RENDER)
+    {
+        if (SUCCEEDED(params->result = capture_engine_create(backend, key, flow, &format, &capture)))
+        {
+            params->period_frames = params->min_period_frames = capture_engine_period(capture);
+            if (!(params->engine = handle_alloc(HANDLE_CAPTURE_ENGINE, capture))) params->result = E_OUTOFMEMORY;
+        }
+    }
     else if (SUCCEEDED(params->result = engine_create(backend, key, flow, &format, &engine)))
     {
         params->period_frames = engine_default_period(engine);
@@ -200,8 +217,11 @@ static NTSTATUS engine_run_call(void *args)
 {
     struct engine_run_params *params = args;
     struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+    struct capture_engine *capture;
 
-    params->result = engine ? engine_run(engine) : E_INVALIDARG;
+    if (engine) params->result = engine_run(engine);
+    else if ((capture = handle_get(params->engine, HANDLE_CAPTURE_ENGINE))) params->result = capture_engine_run(capture);
+    else params->result = E_INVALIDARG;
     return STATUS_SUCCESS;
 }
 
@@ -209,8 +229,12 @@ static NTSTATUS engine_signal_call(void *args)
 {
     struct engine_run_params *params = args;
     struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+    struct capture_engine *capture;
 
-    params->result = engine ? engine_signal_run(engine) : E_INVALIDARG;
+    if (engine) params->result = engine_signal_run(engine);
+    else if ((capture = handle_get(params->engine, HANDLE_CAPTURE_ENGINE)))
+        params->result = capture_engine_signal_run(capture);
+    else params->result = E_INVALIDARG;
     return STATUS_SUCCESS;
 }
 
@@ -218,9 +242,10 @@ static NTSTATUS engine_get_period_call(void *args)
 {
     struct engine_get_period_params *params = args;
     struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+    struct capture_engine *capture = engine ? NULL : handle_get(params->engine, HANDLE_CAPTURE_ENGINE);
 
-    params->period_frames = engine ? engine_current_period(engine) : 0;
-    params->result = engine ? S_OK : E_INVALIDARG;
+    params->period_frames = engine ? engine_current_period(engine) : capture ? capture_engine_period(capture) : 0;
+    params->result = engine || capture ? S_OK : E_INVALIDARG;
     return STATUS_SUCCESS;
 }
 
@@ -228,16 +253,32 @@ static NTSTATUS stream_create_call(void *args)
 {
     struct stream_create_params *params = args;
     struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+    struct capture_engine *capture = engine ? NULL : handle_get(params->engine, HANDLE_CAPTURE_ENGINE);
     struct endpoint_format format = params->format;
     UINT32 buffer_frames = params->buffer_frames;
+    struct capture_stream *capture_stream;
     struct engine_stream *stream;
 
     params->stream = 0;
     params->shared = NULL;
     /* At most 2^24 frames: over five minutes at 48 kHz, as much as Windows gives. */
-    if (!engine || !valid_format(&format) || (params->flags & ~(MMDEVAPI_STREAM_AUTOCONVERT | MMDEVAPI_STREAM_RATEADJUST))
+    if ((!engine && !capture) || !valid_format(&format)
+        || (params->flags & ~(MMDEVAPI_STREAM_AUTOCONVERT | MMDEVAPI_STREAM_RATEADJUST))
         || !buffer_frames || buffer_frames > (1u << 24))
         params->result = E_INVALIDARG;
+    else if (capture)
+    {
+        if (SUCCEEDED(params->result = capture_stream_create(capture, &format, buffer_frames, &capture_stream)))
+        {
+            if ((params->stream = handle_alloc(HANDLE_CAPTURE_STREAM, capture_stream)))
+                params->shared = capture_stream_shared(capture_stream);
+            else
+            {
+                capture_stream_release(capture_stream);
+                params->result = E_OUTOFMEMORY;
+            }
+        }
+    }
     else if (SUCCEEDED(params->result = engine_stream_create(engine, &format, params->flags, buffer_frames,
                                                                  params->period_frames, &stream)))
     {
@@ -255,42 +296,51 @@ static NTSTATUS stream_release_call(void *args)
 {
     struct stream_params *params = args;
     struct engine_stream *stream = handle_free(params->stream, HANDLE_STREAM);
+    struct capture_stream *capture = stream ? NULL : handle_free(params->stream, HANDLE_CAPTURE_STREAM);
 
     if (stream) engine_stream_release(stream);
-    params->result = stream ? S_OK : E_INVALIDARG;
+    if (capture) capture_stream_release(capture);
+    params->result = stream || capture ? S_OK : E_INVALIDARG;
     return STATUS_SUCCESS;
 }
 
-static NTSTATUS stream_simple_call(void *args, HRESULT (*call)(struct engine_stream *))
+static NTSTATUS stream_simple_call(void *args, HRESULT (*call)(struct engine_stream *),
+                                   HRESULT (*capture_call)(struct capture_stream *))
 {
     struct stream_params *params = args;
     struct engine_stream *stream = handle_get(params->stream, HANDLE_STREAM);
+    struct capture_stream *capture;
 
-    params->result = stream ? call(stream) : E_INVALIDARG;
+    if (stream) params->result = call(stream);
+    else if ((capture = handle_get(params->stream, HANDLE_CAPTURE_STREAM))) params->result = capture_call(capture);
+    else params->result = E_INVALIDARG;
     return STATUS_SUCCESS;
 }
 
 static NTSTATUS stream_start_call(void *args)
 {
-    return stream_simple_call(args, engine_stream_start);
+    return stream_simple_call(args, engine_stream_start, capture_stream_start);
 }
 
 static NTSTATUS stream_stop_call(void *args)
 {
-    return stream_simple_call(args, engine_stream_stop);
+    return stream_simple_call(args, engine_stream_stop, capture_stream_stop);
 }
 
 static NTSTATUS stream_reset_call(void *args)
 {
-    return stream_simple_call(args, engine_stream_reset);
+    return stream_simple_call(args, engine_stream_reset, capture_stream_reset);
 }
 
 static NTSTATUS stream_set_event_call(void *args)
 {
     struct stream_set_event_params *params = args;
     struct engine_stream *stream = handle_get(params->stream, HANDLE_STREAM);
+    struct capture_stream *capture = stream ? NULL : handle_get(params->stream, HANDLE_CAPTURE_STREAM);
 
-    params->result = stream ? engine_stream_set_event(stream, (HANDLE)(ULONG_PTR)params->event) : E_INVALIDARG;
+    if (stream) params->result = engine_stream_set_event(stream, (HANDLE)(ULONG_PTR)params->event);
+    else if (capture) params->result = capture_stream_set_event(capture, (HANDLE)(ULONG_PTR)params->event);
+    else params->result = E_INVALIDARG;
     return STATUS_SUCCESS;
 }
 
@@ -300,6 +350,106 @@ static NTSTATUS stream_set_rate_call(void *args)
     struct engine_stream *stream = handle_get(params->stream, HANDLE_STREAM);
 
     params->result = stream ? engine_stream_set_rate(stream, params->rate_millihz) : E_INVALIDARG;
+    return STATUS_SUCCESS;
+}
+
+static pthread_mutex_t program_lock = PTHREAD_MUTEX_INITIALIZER;
+static char program_name[MMDEVAPI_DEVICE_NAME_MAX];
+static UINT32 program_id;
+
+void backend_program(char *name, size_t size, UINT32 *process_id)
+{
+    pthread_mutex_lock(&program_lock);
+    endpoint_set_text(name, size, program_name);
+    *process_id = program_id;
+    pthread_mutex_unlock(&program_lock);
+}
+
+static NTSTATUS set_program_call(void *args)
+{
+    struct set_program_params *params = args;
+    char name[MMDEVAPI_DEVICE_NAME_MAX];
+
+    memcpy(name, params->name, sizeof(name));
+    name[sizeof(name) - 1] = 0;
+    pthread_mutex_lock(&program_lock);
+    endpoint_set_text(program_name, sizeof(program_name), name);
+    program_id = params->process_id;
+    pthread_mutex_unlock(&program_lock);
+    params->result = S_OK;
+    return STATUS_SUCCESS;
+}
+
+/* The endpoint's key out of params, terminated; FALSE for a flow that is neither. */
+static BOOL volume_endpoint(struct endpoint_volume_params *params, char key[MMDEVAPI_DEVICE_KEY_MAX],
+                            enum mmdevapi_flow *flow)
+{
+    memcpy(key, params->key, MMDEVAPI_DEVICE_KEY_MAX);
+    key[MMDEVAPI_DEVICE_KEY_MAX - 1] = 0;
+    *flow = params->flow;
+    return *flow == MMDEVAPI_RENDER || *flow == MMDEVAPI_CAPTURE;
+}
+
+static NTSTATUS endpoint_get_volume_call(void *args)
+{
+    struct endpoint_volume_params *params = args;
+    char key[MMDEVAPI_DEVICE_KEY_MAX];
+    struct endpoint_volume volume;
+    enum mmdevapi_flow flow;
+
+    memset(&volume, 0, sizeof(volume));
+    volume.channels = params->volume.channels;
+    if (!volume_endpoint(params, key, &flow)) params->result = E_INVALIDARG;
+    else if (!backend) params->result = AUDCLNT_E_DEVICE_INVALIDATED;
+    else params->result = endpoint_volume_get(backend, key, flow, &volume);
+    params->volume = volume;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS endpoint_set_volume_call(void *args)
+{
+    struct endpoint_volume_params *params = args;
+    struct endpoint_volume volume = params->volume;
+    char key[MMDEVAPI_DEVICE_KEY_MAX];
+    enum mmdevapi_flow flow;
+    UINT32 i;
+
+    if (!volume_endpoint(params, key, &flow) || !volume.channels || volume.channels > MMDEVAPI_MAX_CHANNELS)
+    {
+        params->result = E_INVALIDARG;
+        return STATUS_SUCCESS;
+    }
+    for (i = 0; i < volume.channels; i++)
+        if (!(volume.levels[i] >= 0.0f && volume.levels[i] <= 1.0f))    /* NaN too */
+        {
+            params->result = E_INVALIDARG;
+            return STATUS_SUCCESS;
+        }
+    volume.mute = !!volume.mute;
+    params->result = backend ? endpoint_volume_set(backend, key, flow, &volume) : AUDCLNT_E_DEVICE_INVALIDATED;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS endpoint_volume_wait_call(void *args)
+{
+    struct endpoint_volume_wait_params *params = args;
+    INT64 timeout_ns = (INT64)params->timeout_ms * 1000000;
+
+    params->result = backend ? endpoint_volume_wait(backend, timeout_ns) : E_FAIL;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS engine_get_peaks_call(void *args)
+{
+    struct engine_get_peaks_params *params = args;
+    struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+    struct capture_engine *capture = engine ? NULL : handle_get(params->engine, HANDLE_CAPTURE_ENGINE);
+
+    memset(params->peaks, 0, sizeof(params->peaks));
+    params->channels = 0;
+    if (engine) params->channels = engine_read_peaks(engine, params->peaks);
+    else if (capture) params->channels = capture_engine_read_peaks(capture, params->peaks);
+    params->result = engine || capture ? S_OK : E_INVALIDARG;
     return STATUS_SUCCESS;
 }
 
@@ -319,6 +469,11 @@ __attribute__((visibility("default"))) const unixlib_entry_t __wine_unix_call_fu
     stream_reset_call,
     stream_set_event_call,
     stream_set_rate_call,
+    set_program_call,
+    endpoint_get_volume_call,
+    endpoint_set_volume_call,
+    endpoint_volume_wait_call,
+    engine_get_peaks_call,
 };
 
 C_ASSERT(ARRAY_SIZE(__wine_unix_call_funcs) == unix_call_count);

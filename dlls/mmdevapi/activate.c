@@ -114,6 +114,8 @@ static HRESULT activation_device(const WCHAR *path, IMMDevice **device)
         }
     }
     else endpoint = NULL;
+    /* As on Windows before 10 2004, whose answer programs that can do without it expect. */
+    if (!wcsicmp(path, L"VAD\\Process_Loopback")) FIXME("process loopback is not implemented yet\n");
     if (!endpoint) return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
     *device = &endpoint->IMMDevice_iface;
     IMMDevice_AddRef(*device);

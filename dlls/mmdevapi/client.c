@@ -193,7 +193,11 @@ static HRESULT initialize_stream(struct audio_client *client, DWORD flags, UINT3
     UINT32 engine_period, min_period;
     HRESULT hr;
 
-    if (FAILED(hr = device_engine(client->device, &params.engine, &engine_period, &min_period))) return hr;
+    /* A loopback stream is a capture stream of the render endpoint's loopback engine. */
+    if (flags & AUDCLNT_STREAMFLAGS_LOOPBACK)
+        hr = device_loopback_engine(client->device, &params.engine, &engine_period, &min_period);
+    else hr = device_engine(client->device, &params.engine, &engine_period, &min_period);
+    if (FAILED(hr)) return hr;
     if (period) engine_period = period;
     client->period_frames = (UINT32)(((UINT64)engine_period * pcm->rate + client->device->format.rate - 1)
                                      / client->device->format.rate);
@@ -215,6 +219,14 @@ static HRESULT initialize_stream(struct audio_client *client, DWORD flags, UINT3
     client->buffer_frames = params.buffer_frames;
     client->stream = params.stream;
     client->shared = params.shared;
+    if (client->device->flow == eCapture || (flags & AUDCLNT_STREAMFLAGS_LOOPBACK))
+    {
+        /* The engine sized the ring in whole packets of a period. */
+        client->buffer_frames = params.shared->buffer_frames;
+        client->period_frames = params.shared->packet_frames;
+        client->packet_count = params.shared->packet_count;
+        client->packets_offset = params.shared->packets_offset;
+    }
     if (FAILED(hr = session_join(client, session)))
     {
         struct stream_params release = { .stream = params.stream };
@@ -251,11 +263,9 @@ static HRESULT WINAPI client_Initialize(IAudioClient3 *iface, AUDCLNT_SHAREMODE 
     {
         if (SUCCEEDED(hr = check_format(wfx, &pcm))) hr = exclusive_mode_answer();
     }
-    else if (flags & AUDCLNT_STREAMFLAGS_LOOPBACK)
-    {
-        FIXME("loopback capture is not implemented yet\n");
+    /* Loopback records what a render endpoint plays. */
+    else if ((flags & AUDCLNT_STREAMFLAGS_LOOPBACK) && client->device->flow != eRender)
         hr = AUDCLNT_E_WRONG_ENDPOINT_TYPE;
-    }
     else if (SUCCEEDED(hr = check_format(wfx, &pcm)))
         hr = initialize_stream(client, flags, frames_of_duration(duration, pcm.rate), 0, &pcm, session);
     ReleaseSRWLockExclusive(&client->lock);
@@ -451,11 +461,16 @@ static HRESULT WINAPI client_GetService(IAudioClient3 *iface, REFIID riid, void 
 
     if (IsEqualIID(riid, &IID_IAudioRenderClient))
     {
-        if (client->device->flow != eRender) return AUDCLNT_E_WRONG_ENDPOINT_TYPE;
+        if (client->device->flow != eRender || (client->flags & AUDCLNT_STREAMFLAGS_LOOPBACK))
+            return AUDCLNT_E_WRONG_ENDPOINT_TYPE;
         *out = &client->IAudioRenderClient_iface;
     }
     else if (IsEqualIID(riid, &IID_IAudioCaptureClient))
-        return AUDCLNT_E_WRONG_ENDPOINT_TYPE;
+    {
+        if (client->device->flow != eCapture && !(client->flags & AUDCLNT_STREAMFLAGS_LOOPBACK))
+            return AUDCLNT_E_WRONG_ENDPOINT_TYPE;
+        *out = &client->IAudioCaptureClient_iface;
+    }
     else if (IsEqualIID(riid, &IID_IAudioClock))
         *out = &client->IAudioClock_iface;
     else if (IsEqualIID(riid, &IID_IAudioClockAdjustment))
@@ -626,6 +641,7 @@ HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out)
     if (!(client = calloc(1, sizeof(*client)))) return E_OUTOFMEMORY;
     client->IAudioClient3_iface.lpVtbl = &client_vtbl;
     client->IAudioRenderClient_iface.lpVtbl = &render_client_vtbl;
+    client->IAudioCaptureClient_iface.lpVtbl = &capture_client_vtbl;
     client->IAudioClock_iface.lpVtbl = &clock_vtbl;
     client->IAudioClock2_iface.lpVtbl = &clock2_vtbl;
     client->IAudioClockAdjustment_iface.lpVtbl = &clock_adjustment_vtbl;

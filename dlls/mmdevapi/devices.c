@@ -8,6 +8,8 @@
 #include <ksmedia.h>
 #include <audioclient.h>
 #include <devicetopology.h>
+#include <endpointvolume.h>
+#include "audio_meter.h"
 #include <audiopolicy.h>
 #include <dsound.h>
 #include <strmif.h>
@@ -43,11 +45,14 @@ static const WCHAR *flow_key_name(EDataFlow flow)
 }
 
 /* An endpoint's GUID is a hash of what names it (backend, flow, the backend's own name), so that
- * its id stays the same across runs, restarts of the audio server and fresh prefixes. */
+ * its id stays the same across runs, restarts of the audio server and fresh prefixes. The pipewire
+ * backend names a device by its node.name, as pipewire-pulse names its sinks and sources: it hashes
+ * as pulse, so that a device keeps its id when the user switches between the two backends. */
 static GUID endpoint_guid(EDataFlow flow, const char *backend, const char *key)
 {
     UINT64 hash[2] = { 0xcbf29ce484222325ull, 0x6c62272e07bb0142ull };
-    const char *parts[] = { backend, flow == eRender ? "render" : "capture", key };
+    const char *parts[] = { strcmp(backend, "pipewire") ? backend : "pulse", flow == eRender ? "render" : "capture",
+                            key };
     const unsigned char *p;
     GUID guid;
     size_t i;
@@ -75,6 +80,8 @@ static void guid_to_string(const GUID *guid, WCHAR *buffer, size_t size)
              guid->Data4[5], guid->Data4[6], guid->Data4[7]);
 }
 
+/* The endpoints' keys are in the registry's 64-bit view, as on Windows: a 32-bit program's module
+ * reads and writes the same keys as a 64-bit one's. */
 HKEY device_open_key(const struct mmdevice *device, const WCHAR *subkey, REGSAM access)
 {
     WCHAR path[256], guid[40];
@@ -83,7 +90,7 @@ HKEY device_open_key(const struct mmdevice *device, const WCHAR *subkey, REGSAM 
     guid_to_string(&device->guid, guid, ARRAY_SIZE(guid));
     swprintf(path, ARRAY_SIZE(path), L"%s\\%s\\%s%s%s", audio_key_path, flow_key_name(device->flow), guid,
              subkey ? L"\\" : L"", subkey ? subkey : L"");
-    if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, path, 0, NULL, 0, access, NULL, &key, NULL))
+    if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, path, 0, NULL, 0, access | KEY_WOW64_64KEY, NULL, &key, NULL))
         return NULL;
     return key;
 }
@@ -225,7 +232,7 @@ static void load_known_endpoints(EDataFlow flow)
     HKEY key;
 
     swprintf(path, ARRAY_SIZE(path), L"%s\\%s", audio_key_path, flow_key_name(flow));
-    if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, path, 0, KEY_READ, &key)) return;
+    if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, path, 0, KEY_READ | KEY_WOW64_64KEY, &key)) return;
     for (index = 0; size = ARRAY_SIZE(name), !RegEnumKeyExW(key, index, name, &size, NULL, NULL, NULL, NULL); index++)
         if (size == 38 && CLSIDFromString(name, &guid) == S_OK)
             device_get(flow, &guid, DEVICE_STATE_NOTPRESENT);
@@ -262,8 +269,9 @@ static void refresh_flow(EDataFlow flow, struct endpoint_info *endpoints)
 
     for (i = 0; i < devices_count; i++)
     {
-        if (devices[i]->flow != flow || !(key = device_open_key(devices[i], NULL, KEY_SET_VALUE))) continue;
-        RegSetValueExW(key, L"DeviceState", 0, REG_DWORD, (BYTE *)&devices[i]->state, sizeof(DWORD));
+        if (devices[i]->flow != flow) continue;
+        if (!(key = device_open_key(devices[i], NULL, KEY_QUERY_VALUE | KEY_SET_VALUE))) continue;
+        registry_set_value(key, L"DeviceState", REG_DWORD, &devices[i]->state, sizeof(DWORD));
         RegCloseKey(key);
     }
 }
@@ -295,6 +303,7 @@ static void choose_backend(void)
     backend_name[sizeof(backend_name) - 1] = 0;
     unix_ready = TRUE;
     TRACE("backend %s\n", debugstr_a(backend_name));
+    session_name_program(NULL);
 }
 
 static BOOL WINAPI init_once(INIT_ONCE *once, void *param, void **context)
@@ -323,7 +332,9 @@ HRESULT devices_init(void)
 /* Lives in one of the engine's long-running calls; returns only if the engine could not run. */
 static void run_engine_call(void *arg, unsigned int call, const WCHAR *name)
 {
-    struct engine_run_params params = { .engine = (UINT_PTR)arg };
+    struct engine_run_params params = { .engine = *(UINT64 *)arg };
+
+    free(arg);
 
     SetThreadDescription(GetCurrentThread(), name);
     if (wine_unix_call(call, &params) || FAILED(params.result))
@@ -342,27 +353,37 @@ static DWORD WINAPI signal_thread(void *arg)
     return 0;
 }
 
-/* The engine's threads mix and signal in time for the device: the process's most urgent. */
+/* The engine's threads mix and signal in time for the device: the process's most urgent. Each gets
+ * the engine's handle in memory of its own: a 64-bit handle does not fit a 32-bit thread argument. */
 static HRESULT start_engine_thread(LPTHREAD_START_ROUTINE proc, UINT64 engine)
 {
+    UINT64 *arg;
     HANDLE thread;
 
-    if (!(thread = CreateThread(NULL, 0, proc, (void *)(UINT_PTR)engine, 0, NULL)))
+    if (!(arg = malloc(sizeof(*arg)))) return E_OUTOFMEMORY;
+    *arg = engine;
+    if (!(thread = CreateThread(NULL, 0, proc, arg, 0, NULL)))
+    {
+        free(arg);
         return HRESULT_FROM_WIN32(GetLastError());
+    }
     SetThreadPriority(thread, THREAD_PRIORITY_TIME_CRITICAL);
     CloseHandle(thread);
     return S_OK;
 }
 
-/* The engine of an endpoint, started with its threads on first use. */
-HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames)
+/* An engine of an endpoint, started with its threads on first use: the endpoint's own, or
+ * (MMDEVAPI_LOOPBACK) the capture engine that records what a render endpoint plays; *slot and the
+ * periods after it are where the endpoint keeps it. */
+static HRESULT engine_of(struct mmdevice *device, UINT32 flow, UINT64 *slot, UINT32 *slot_period,
+                         UINT32 *slot_min_period, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames)
 {
     static SRWLOCK engine_lock = SRWLOCK_INIT;
-    struct engine_create_params params = { .flow = device->flow };
+    struct engine_create_params params = { .flow = flow };
     HRESULT hr = S_OK;
 
     AcquireSRWLockExclusive(&engine_lock);
-    if (!device->engine)
+    if (!*slot)
     {
         AcquireSRWLockShared(&devices_lock);
         if (device->state != DEVICE_STATE_ACTIVE || !unix_ready) hr = AUDCLNT_E_DEVICE_INVALIDATED;
@@ -375,16 +396,29 @@ HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_fr
         if (SUCCEEDED(hr) && SUCCEEDED(hr = start_engine_thread(engine_thread, params.engine))
             && SUCCEEDED(hr = start_engine_thread(signal_thread, params.engine)))
         {
-            device->engine = params.engine;
-            device->period_frames = params.period_frames;
-            device->min_period_frames = params.min_period_frames;
+            *slot = params.engine;
+            *slot_period = params.period_frames;
+            *slot_min_period = params.min_period_frames;
         }
     }
-    *engine = device->engine;
-    *period_frames = device->period_frames;
-    *min_period_frames = device->min_period_frames;
+    *engine = *slot;
+    *period_frames = *slot_period;
+    *min_period_frames = *slot_min_period;
     ReleaseSRWLockExclusive(&engine_lock);
     return hr;
+}
+
+HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames)
+{
+    return engine_of(device, device->flow, &device->engine, &device->period_frames, &device->min_period_frames,
+                     engine, period_frames, min_period_frames);
+}
+
+HRESULT device_loopback_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames,
+                               UINT32 *min_period_frames)
+{
+    return engine_of(device, MMDEVAPI_LOOPBACK, &device->loopback_engine, &device->loopback_period_frames,
+                     &device->loopback_min_period_frames, engine, period_frames, min_period_frames);
 }
 
 struct mmdevice *device_default(EDataFlow flow)
@@ -451,6 +485,10 @@ static HRESULT WINAPI device_Activate(IMMDevice *iface, REFIID riid, DWORD clsct
         return audio_client_create(device, riid, out);
     if (IsEqualIID(riid, &IID_IAudioSessionManager) || IsEqualIID(riid, &IID_IAudioSessionManager2))
         return session_manager_create(device, riid, out);
+    if (IsEqualIID(riid, &IID_IAudioEndpointVolume) || IsEqualIID(riid, &IID_IAudioEndpointVolumeEx))
+        return endpoint_volume_create(device, riid, out);
+    if (IsEqualIID(riid, &IID_IAudioMeterInformation))
+        return audio_meter_create(device, riid, out);
     if (IsEqualIID(riid, &IID_IDeviceTopology))
         return topology_create(device, (IDeviceTopology **)out);
     if (IsEqualIID(riid, &IID_IDirectSound) || IsEqualIID(riid, &IID_IDirectSound8))

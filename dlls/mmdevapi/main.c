@@ -78,9 +78,10 @@ HRESULT WINAPI DllCanUnloadNow(void)
     return S_FALSE;
 }
 
-/* winecrt0 runs the WINE_REGISTRY script of mmdevapi.rc. */
-extern HRESULT WINAPI __wine_register_resources(void);
-extern HRESULT WINAPI __wine_unregister_resources(void);
+/* winecrt0 runs the WINE_REGISTRY script of mmdevapi.rc. Its functions are cdecl, which on i386
+ * differs from WINAPI. */
+extern HRESULT __cdecl __wine_register_resources(void);
+extern HRESULT __cdecl __wine_unregister_resources(void);
 
 HRESULT WINAPI DllRegisterServer(void)
 {

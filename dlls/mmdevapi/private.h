@@ -11,6 +11,8 @@
 #include <objbase.h>
 #include <mmdeviceapi.h>
 #include <audioclient.h>
+#include <endpointvolume.h>
+#include "audio_meter.h"
 #include <wine/debug.h>
 
 #include "mmdevapi_unix.h"
@@ -44,6 +46,10 @@ struct mmdevice
     UINT64 engine;
     UINT32 period_frames;
     UINT32 min_period_frames;
+    /* A render endpoint's loopback engine, made on the first loopback stream (engine_lock). */
+    UINT64 loopback_engine;
+    UINT32 loopback_period_frames;
+    UINT32 loopback_min_period_frames;
 };
 
 struct audio_session;
@@ -54,6 +60,7 @@ struct audio_client
 {
     IAudioClient3 IAudioClient3_iface;
     IAudioRenderClient IAudioRenderClient_iface;
+    IAudioCaptureClient IAudioCaptureClient_iface;
     IAudioClock IAudioClock_iface;
     IAudioClock2 IAudioClock2_iface;
     IAudioClockAdjustment IAudioClockAdjustment_iface;
@@ -69,7 +76,9 @@ struct audio_client
     struct endpoint_format pcm;
     UINT32 frame_bytes;
     UINT32 buffer_frames;
-    UINT32 period_frames;           /* the engine's period, in the stream's frames */
+    UINT32 period_frames;           /* the engine's period, in the stream's frames: a capture packet */
+    UINT32 packet_count;            /* capture: the ring's packets, and where their descriptions are */
+    UINT32 packets_offset;
     UINT64 stream;
     struct stream_shared *shared;
 
@@ -118,6 +127,8 @@ static inline BOOL ring_invalidated(struct stream_shared *shared)
 }
 
 HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames);
+HRESULT device_loopback_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames,
+                               UINT32 *min_period_frames);
 
 /* client.c */
 HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out);
@@ -131,9 +142,35 @@ void session_leave(struct audio_client *client);
 void session_stream_started(struct audio_client *client, BOOL started);
 HRESULT session_get_service(struct audio_client *client, REFIID riid, void **out);
 HRESULT session_manager_create(struct mmdevice *device, REFIID riid, void **out);
+BOOL callbacks_post(void (*call)(void *arg), void *arg);
+/* Names this process's backend streams for the desktop's mixer (opened from then on): display_name,
+ * the one a session was given last, else (NULL or empty) the executable's file name. */
+void session_name_program(const WCHAR *display_name);
 
-/* render.c, clock.c, volume.c: the service interfaces' tables */
+/* endpointvolume.c */
+HRESULT endpoint_volume_create(struct mmdevice *device, REFIID riid, void **out);
+HRESULT audio_meter_create(struct mmdevice *device, REFIID riid, void **out);
+/* IAudioMeterInformation as a part of an object (the device's meter, a session's control): the
+ * object answers its IUnknown and says its peaks. */
+struct meter_part;
+struct meter_part_ops
+{
+    HRESULT (*query)(struct meter_part *part, REFIID riid, void **out);
+    ULONG (*addref)(struct meter_part *part);
+    ULONG (*release)(struct meter_part *part);
+    /* The last period's peaks, one a channel, and how many channels. */
+    void (*read)(struct meter_part *part, float peaks[MMDEVAPI_MAX_CHANNELS], UINT32 *channels);
+};
+struct meter_part
+{
+    IAudioMeterInformation IAudioMeterInformation_iface;
+    const struct meter_part_ops *ops;
+};
+void meter_part_init(struct meter_part *part, const struct meter_part_ops *ops);
+
+/* render.c, capture.c, clock.c, volume.c: the service interfaces' tables */
 extern const IAudioRenderClientVtbl render_client_vtbl;
+extern const IAudioCaptureClientVtbl capture_client_vtbl;
 extern const IAudioClockVtbl clock_vtbl;
 extern const IAudioClock2Vtbl clock2_vtbl;
 extern const IAudioClockAdjustmentVtbl clock_adjustment_vtbl;
@@ -152,5 +189,6 @@ HRESULT enumerator_create(REFIID riid, void **out);
 /* propstore.c */
 HRESULT property_store_create(struct mmdevice *device, DWORD access, IPropertyStore **out);
 HRESULT property_write(HKEY properties, const PROPERTYKEY *key, const PROPVARIANT *value);
+LSTATUS registry_set_value(HKEY key, const WCHAR *name, DWORD type, const void *data, DWORD size);
 
 #endif

@@ -42,6 +42,26 @@ static BOOL parse_property_name(const WCHAR *name, PROPERTYKEY *key)
     return !*end;
 }
 
+/* Sets a registry value unless it holds that already: a write marks the registry changed, and
+ * the wineserver then saves all of it (3 MB in a prefix with both of Wine's halves) and serves no
+ * one meanwhile, the programs' audio events included. Every enumeration stores the endpoints'
+ * properties again, mostly unchanged. */
+LSTATUS registry_set_value(HKEY key, const WCHAR *name, DWORD type, const void *data, DWORD size)
+{
+    DWORD old_type, old_size = size;
+    BYTE *old;
+    BOOL same;
+
+    if ((old = malloc(size ? size : 1)))
+    {
+        same = !RegQueryValueExW(key, name, NULL, &old_type, old, &old_size) && old_type == type
+               && old_size == size && !memcmp(old, data, size);
+        free(old);
+        if (same) return ERROR_SUCCESS;
+    }
+    return RegSetValueExW(key, name, 0, type, data, size);
+}
+
 /* The one place that says how a PROPVARIANT is kept in the registry. */
 HRESULT property_write(HKEY properties, const PROPERTYKEY *key, const PROPVARIANT *value)
 {
@@ -52,14 +72,14 @@ HRESULT property_write(HKEY properties, const PROPERTYKEY *key, const PROPVARIAN
     switch (value->vt)
     {
     case VT_LPWSTR:
-        status = RegSetValueExW(properties, name, 0, REG_SZ, (const BYTE *)value->pwszVal,
-                                (wcslen(value->pwszVal) + 1) * sizeof(WCHAR));
+        status = registry_set_value(properties, name, REG_SZ, value->pwszVal,
+                                    (wcslen(value->pwszVal) + 1) * sizeof(WCHAR));
         break;
     case VT_UI4:
-        status = RegSetValueExW(properties, name, 0, REG_DWORD, (const BYTE *)&value->ulVal, sizeof(DWORD));
+        status = registry_set_value(properties, name, REG_DWORD, &value->ulVal, sizeof(DWORD));
         break;
     case VT_BLOB:
-        status = RegSetValueExW(properties, name, 0, REG_BINARY, value->blob.pBlobData, value->blob.cbSize);
+        status = registry_set_value(properties, name, REG_BINARY, value->blob.pBlobData, value->blob.cbSize);
         break;
     default:
         FIXME("cannot store a property of type %u\n", value->vt);
@@ -196,7 +216,7 @@ static HRESULT WINAPI store_SetValue(IPropertyStore *iface, REFPROPERTYKEY pkey,
     TRACE("(%p)->(%p, %p)\n", store, pkey, value);
     if (!pkey || !value) return E_POINTER;
     if (store->access == STGM_READ) return STG_E_ACCESSDENIED;
-    if (!(key = device_open_key(store->device, L"Properties", KEY_SET_VALUE))) return E_FAIL;
+    if (!(key = device_open_key(store->device, L"Properties", KEY_QUERY_VALUE | KEY_SET_VALUE))) return E_FAIL;
     hr = property_write(key, pkey, value);
     RegCloseKey(key);
     return hr;

@@ -51,6 +51,7 @@ struct session_wrapper
     IAudioSessionControl2 IAudioSessionControl2_iface;
     ISimpleAudioVolume ISimpleAudioVolume_iface;
     IChannelAudioVolume IChannelAudioVolume_iface;
+    struct meter_part meter;            /* IAudioMeterInformation: the session's peaks */
     LONG ref;
     struct audio_session *session;
     struct audio_client *client;        /* NULL from the session manager */
@@ -73,6 +74,7 @@ enum session_event_kind
     EVENT_GROUPING,
     EVENT_STATE,
     EVENT_CREATED,
+    EVENT_CALL,         /* callbacks_post(): another family's callback */
 };
 
 /* One callback to make, with a reference on each sink to call, taken when it happened. */
@@ -93,6 +95,8 @@ struct session_event
     GUID grouping;
     AudioSessionState state;
     struct audio_session *session;
+    void (*call)(void *arg);
+    void *arg;
 };
 
 /* Everything above: sessions, their members and fields, registrations, the event queue. Taken by
@@ -146,6 +150,7 @@ static void deliver(struct session_event *event)
             IAudioSessionEvents_OnStateChanged(sink, event->state);
             break;
         case EVENT_CREATED:     /* deliver_created() */
+        case EVENT_CALL:        /* events_thread() */
             break;
         }
     }
@@ -193,6 +198,7 @@ static DWORD WINAPI events_thread(void *arg)
         ReleaseSRWLockExclusive(&sessions_lock);
 
         if (event->kind == EVENT_CREATED) deliver_created(event);
+        else if (event->kind == EVENT_CALL) event->call(event->arg);
         else deliver(event);
         event_free(event);
     }
@@ -219,6 +225,15 @@ static void start_events_thread(void)
     events_thread_started = TRUE;
 }
 
+/* With the lock held: the event goes to the thread that calls sinks, after those before it. */
+static void append_event(struct session_event *event)
+{
+    if (events_tail) events_tail->next = event;
+    else events_head = event;
+    events_tail = event;
+    WakeConditionVariable(&events_ready);
+}
+
 /* With the lock held: queues a callback to each of sinks (event filled but for its sinks), or drops
  * it when there is none. */
 static void queue_event(struct session_event *event, IUnknown **sinks, UINT32 sink_count)
@@ -238,10 +253,7 @@ static void queue_event(struct session_event *event, IUnknown **sinks, UINT32 si
         IUnknown_AddRef(sinks[i]);
     }
     event->sink_count = sink_count;
-    if (events_tail) events_tail->next = event;
-    else events_head = event;
-    events_tail = event;
-    WakeConditionVariable(&events_ready);
+    append_event(event);
 }
 
 static struct session_event *event_new(enum session_event_kind kind, const GUID *context)
@@ -252,6 +264,25 @@ static struct session_event *event_new(enum session_event_kind kind, const GUID 
     event->kind = kind;
     if ((event->has_context = !!context)) event->context = *context;
     return event;
+}
+
+/* Runs call(arg) on the thread that calls sinks, in turn with the sessions' callbacks: for the
+ * other families' callbacks (IAudioEndpointVolumeCallback), which must not run under their
+ * callers' locks either. FALSE when it cannot: the caller keeps arg. */
+BOOL callbacks_post(void (*call)(void *arg), void *arg)
+{
+    struct session_event *event = NULL;
+
+    AcquireSRWLockExclusive(&sessions_lock);
+    start_events_thread();
+    if (events_thread_started && (event = event_new(EVENT_CALL, NULL)))
+    {
+        event->call = call;
+        event->arg = arg;
+        append_event(event);
+    }
+    ReleaseSRWLockExclusive(&sessions_lock);
+    return event != NULL;
 }
 
 /* With the lock held: a session event for the session's own sinks. */
@@ -420,6 +451,8 @@ static HRESULT wrapper_query(struct session_wrapper *wrapper, REFIID riid, void 
         *out = &wrapper->ISimpleAudioVolume_iface;
     else if (IsEqualIID(riid, &IID_IChannelAudioVolume))
         *out = &wrapper->IChannelAudioVolume_iface;
+    else if (IsEqualIID(riid, &IID_IAudioMeterInformation))
+        *out = &wrapper->meter.IAudioMeterInformation_iface;
     else
     {
         *out = NULL;
@@ -454,6 +487,59 @@ static ULONG wrapper_release(struct session_wrapper *wrapper)
     free(wrapper);
     return 0;
 }
+
+static inline struct session_wrapper *impl_from_meter_part(struct meter_part *part)
+{
+    return CONTAINING_RECORD(part, struct session_wrapper, meter);
+}
+
+static HRESULT meter_query(struct meter_part *part, REFIID riid, void **out)
+{
+    return wrapper_query(impl_from_meter_part(part), riid, out);
+}
+
+static ULONG meter_addref(struct meter_part *part)
+{
+    return wrapper_addref(impl_from_meter_part(part));
+}
+
+static ULONG meter_release(struct meter_part *part)
+{
+    return wrapper_release(impl_from_meter_part(part));
+}
+
+/* The loudest of the session's started streams, channel by channel, in the last period each was
+ * mixed, with their volumes: the engine writes them into each stream's shared memory. */
+static void meter_read(struct meter_part *part, float peaks[MMDEVAPI_MAX_CHANNELS], UINT32 *channels)
+{
+    struct audio_session *session = impl_from_meter_part(part)->session;
+    struct audio_client *member;
+    UINT32 i, bits;
+    float peak;
+
+    memset(peaks, 0, MMDEVAPI_MAX_CHANNELS * sizeof(*peaks));
+    AcquireSRWLockShared(&sessions_lock);
+    *channels = session->channel_count ? session->channel_count : session->device->format.channels;
+    for (member = session->members; member; member = member->session_next)
+    {
+        if (!member->started || !member->shared) continue;
+        for (i = 0; i < *channels && i < member->pcm.channels; i++)
+        {
+            bits = __atomic_load_n(&member->shared->peak_bits[i], __ATOMIC_RELAXED);
+            memcpy(&peak, &bits, sizeof(peak));
+            if (peak > peaks[i]) peaks[i] = peak;
+        }
+    }
+    ReleaseSRWLockShared(&sessions_lock);
+}
+
+static const struct meter_part_ops meter_ops =
+{
+    meter_query,
+    meter_addref,
+    meter_release,
+    meter_read,
+};
 
 static HRESULT WINAPI control_QueryInterface(IAudioSessionControl2 *iface, REFIID riid, void **out)
 {
@@ -520,6 +606,23 @@ static HRESULT set_string(struct audio_session *session, WCHAR **field, const WC
     return S_OK;
 }
 
+void session_name_program(const WCHAR *display_name)
+{
+    struct set_program_params params = { .process_id = GetCurrentProcessId() };
+    WCHAR path[MAX_PATH];
+    const WCHAR *name = display_name;
+
+    if (!name || !*name)
+    {
+        if (!GetModuleFileNameW(NULL, path, ARRAY_SIZE(path))) path[0] = 0;
+        name = wcsrchr(path, '\\') ? wcsrchr(path, '\\') + 1 : path;
+    }
+    if (!WideCharToMultiByte(CP_UTF8, 0, name, -1, params.name, sizeof(params.name), NULL, NULL))
+        params.name[0] = 0;
+    params.name[sizeof(params.name) - 1] = 0;
+    wine_unix_call(unix_set_program, &params);
+}
+
 static HRESULT WINAPI control_GetDisplayName(IAudioSessionControl2 *iface, WCHAR **name)
 {
     struct session_wrapper *wrapper = impl_from_IAudioSessionControl2(iface);
@@ -532,8 +635,12 @@ static HRESULT WINAPI control_SetDisplayName(IAudioSessionControl2 *iface, const
 {
     struct session_wrapper *wrapper = impl_from_IAudioSessionControl2(iface);
 
+    HRESULT hr;
+
     TRACE("(%p)->(%s, %s)\n", wrapper, debugstr_w(name), debugstr_guid(context));
-    return set_string(wrapper->session, &wrapper->session->display_name, name, context, EVENT_DISPLAY_NAME);
+    hr = set_string(wrapper->session, &wrapper->session->display_name, name, context, EVENT_DISPLAY_NAME);
+    if (SUCCEEDED(hr)) session_name_program(name);
+    return hr;
 }
 
 static HRESULT WINAPI control_GetIconPath(IAudioSessionControl2 *iface, WCHAR **path)
@@ -955,6 +1062,7 @@ static HRESULT wrapper_create(struct audio_session *session, struct audio_client
     wrapper->IAudioSessionControl2_iface.lpVtbl = &control_vtbl;
     wrapper->ISimpleAudioVolume_iface.lpVtbl = &simple_vtbl;
     wrapper->IChannelAudioVolume_iface.lpVtbl = &channel_vtbl;
+    meter_part_init(&wrapper->meter, &meter_ops);
     wrapper->ref = 1;
     wrapper->session = session;
     if ((wrapper->client = client)) audio_client_addref(client);

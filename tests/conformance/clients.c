@@ -24,6 +24,10 @@
  * waveOut's szPname (truncated to MAXPNAMELEN - 1 characters) are PKEY_Device_FriendlyName, which
  * holds MMDEVAPI_TEST_RENDER_NAME; dsound's GUID of the default device is PKEY_AudioEndpoint_GUID.
  *
+ * Capture: winmm's waveIn and dsound's IDirectSoundCapture record 500 ms of the signal feed.h writes
+ * into the harness's capture feed, as int16 at the feed's rate and channels, and get it sample for
+ * sample (where the harness has no feed, they are skipped).
+ *
  * With MMDEVAPI_TEST_BACKEND=none there is no endpoint: each client must fail cleanly (or play to
  * nothing), and nothing is compared. With MMDEVAPI_TEST_BACKEND unset (stock Wine, Windows) the
  * clients play and nothing is compared. Every wait is bounded, and each client runs in a child
@@ -33,6 +37,7 @@
 #define COBJMACROS
 #define CONST_VTABLE
 #include "recording.h"
+#include "feed.h"
 
 #include <stdlib.h>
 #include <objbase.h>
@@ -267,7 +272,7 @@ static void wait_for_recorder(void)
     DWORD start = GetTickCount();
     UINT64 before = recording_frames(recording), now;
 
-    if (env.backend != TEST_BACKEND_PULSE) return;
+    if (env.backend != TEST_BACKEND_PULSE && env.backend != TEST_BACKEND_PIPEWIRE) return;
     for (;;)
     {
         Sleep(100);
@@ -336,7 +341,7 @@ static void read_default_endpoint(void)
     IMMDeviceEnumerator_Release(mme);
 
     if (child_name) return;
-    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA)
+    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA || env.backend == TEST_BACKEND_PIPEWIRE)
         ok(wcsstr(friendly_name, env.render_name) != NULL, "default endpoint's friendly name %s does not hold "
            "MMDEVAPI_TEST_RENDER_NAME %s\n", dbgstr_w(friendly_name), dbgstr_w(env.render_name));
     trace("default render endpoint: %s\n", have_endpoint ? dbgstr_w(friendly_name) : "none");
@@ -759,7 +764,7 @@ static void test_xaudio2(void)
     /* The mastering voice takes the endpoint's mix format: 48 kHz stereo here. */
     IXAudio2MasteringVoice_GetVoiceDetails(master, &details);
     trace("xaudio2: mastering voice %u channels at %u Hz\n", details.InputChannels, details.InputSampleRate);
-    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA)
+    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA || env.backend == TEST_BACKEND_PIPEWIRE)
         ok(details.InputChannels == env.render_format.channels && details.InputSampleRate == env.render_format.rate,
            "mastering voice: %u channels at %u Hz, expected the endpoint's %u at %lu Hz\n", details.InputChannels,
            details.InputSampleRate, env.render_format.channels, env.render_format.rate);
@@ -804,6 +809,177 @@ done:
     if (module) FreeLibrary(module);
 }
 
+/* ---- Capture: winmm's waveIn and dsound's IDirectSoundCapture record the harness's feed ---------------- */
+
+#define FEED_SIGNAL_MS 500
+#define FEED_CAPTURE_MS 2000
+
+/* The feed's endpoint for a capture client, or FALSE (skipped) where the harness has none. */
+static BOOL capture_setup(struct feed *feed, WAVEFORMATEX *wfx)
+{
+    if (!feed_find(feed))
+    {
+        skip("no capture feed here: nothing to record\n");
+        return FALSE;
+    }
+    /* int16 at the feed's rate and channels: the engine converts the float mix exactly. */
+    wfx->wFormatTag = WAVE_FORMAT_PCM;
+    wfx->nChannels = feed->format.channels;
+    wfx->nSamplesPerSec = feed->format.rate;
+    wfx->wBitsPerSample = 16;
+    wfx->nBlockAlign = wfx->nChannels * 2;
+    wfx->nAvgBytesPerSec = wfx->nSamplesPerSec * wfx->nBlockAlign;
+    wfx->cbSize = 0;
+    return TRUE;
+}
+
+static void test_wavein(void)
+{
+    enum { HEADERS = 20 };
+    UINT32 header_bytes, frames = 0, i, id, count = waveInGetNumDevs();
+    WAVEHDR headers[HEADERS];
+    WAVEINCAPSW caps;
+    struct feed feed;
+    WAVEFORMATEX wfx;
+    BYTE *memory, *captured;
+    HANDLE event;
+    HWAVEIN wi;
+    MMRESULT mr;
+    DWORD begin;
+
+    if (!capture_setup(&feed, &wfx)) return;
+    for (id = 0; id < count; id++)
+        if (!waveInGetDevCapsW(id, &caps, sizeof(caps)) && wcsstr(caps.szPname, feed.name)) break;
+    if (!ok(id < count, "no waveIn device named after %s among %u\n", dbgstr_w(feed.name), count)) return;
+
+    event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    mr = waveInOpen(&wi, id, &wfx, (DWORD_PTR)event, 0, CALLBACK_EVENT);
+    if (!ok(mr == MMSYSERR_NOERROR, "waveInOpen(%u, %lu Hz int16 %u ch): got %u\n", id, wfx.nSamplesPerSec,
+            wfx.nChannels, mr))
+    {
+        CloseHandle(event);
+        return;
+    }
+    /* Headers of 100 ms, enough for the whole capture. */
+    header_bytes = wfx.nAvgBytesPerSec / 10;
+    memory = calloc(HEADERS, header_bytes);
+    captured = calloc(HEADERS, header_bytes);
+    memset(headers, 0, sizeof(headers));
+    for (i = 0; i < HEADERS; i++)
+    {
+        headers[i].lpData = (char *)memory + (size_t)i * header_bytes;
+        headers[i].dwBufferLength = header_bytes;
+        mr = waveInPrepareHeader(wi, &headers[i], sizeof(headers[i]));
+        if (!mr) mr = waveInAddBuffer(wi, &headers[i], sizeof(headers[i]));
+        ok(mr == MMSYSERR_NOERROR, "waveInPrepareHeader/AddBuffer(%u): got %u\n", i, mr);
+    }
+    mr = waveInStart(wi);
+    ok(mr == MMSYSERR_NOERROR, "waveInStart: got %u\n", mr);
+    Sleep(100);
+    feed_write(&feed, wfx.nSamplesPerSec * FEED_SIGNAL_MS / 1000);
+    /* Until the signal and more must have come; a feed that gives only what was written (a pipe
+     * source) fills no header after it, and waveInReset returns the one begun. */
+    for (begin = GetTickCount(); GetTickCount() - begin < FEED_CAPTURE_MS; WaitForSingleObject(event, 50))
+        if (headers[HEADERS - 1].dwFlags & WHDR_DONE) break;
+    ok(headers[FEED_SIGNAL_MS / 100 - 1].dwFlags & WHDR_DONE, "waveIn: header %u is not done after %u ms\n",
+       FEED_SIGNAL_MS / 100 - 1, FEED_CAPTURE_MS);
+    mr = waveInReset(wi);
+    ok(mr == MMSYSERR_NOERROR, "waveInReset: got %u\n", mr);
+    /* The headers come back in order: together they are what was recorded. */
+    for (i = 0; i < HEADERS && (headers[i].dwFlags & WHDR_DONE); i++)
+    {
+        memcpy(captured + (size_t)frames * wfx.nBlockAlign, headers[i].lpData, headers[i].dwBytesRecorded);
+        frames += headers[i].dwBytesRecorded / wfx.nBlockAlign;
+    }
+    feed_compare("waveIn", captured, frames, wfx.nSamplesPerSec * FEED_SIGNAL_MS / 1000, wfx.nChannels, FALSE, 1.0f);
+    for (i = 0; i < HEADERS; i++) waveInUnprepareHeader(wi, &headers[i], sizeof(headers[i]));
+    mr = waveInClose(wi);
+    ok(mr == MMSYSERR_NOERROR, "waveInClose: got %u\n", mr);
+    free(memory);
+    free(captured);
+    CloseHandle(event);
+}
+
+struct capture_device
+{
+    const WCHAR *name;
+    GUID guid;
+    BOOL found;
+};
+
+static BOOL CALLBACK dsc_enum_callback(GUID *guid, const WCHAR *description, const WCHAR *module, void *context)
+{
+    struct capture_device *device = context;
+
+    if (!guid || !wcsstr(description, device->name)) return TRUE;
+    device->guid = *guid;
+    device->found = TRUE;
+    return FALSE;
+}
+
+static void test_dsound_capture(void)
+{
+    IDirectSoundCaptureBuffer *buffer = NULL;
+    UINT32 frames = 0, buffer_bytes, signal_frames;
+    struct capture_device device = {0};
+    DWORD begin, read = 0, capture_pos, read_pos, size1, size2;
+    IDirectSoundCapture *dsc = NULL;
+    DSCBUFFERDESC desc;
+    struct feed feed;
+    WAVEFORMATEX wfx;
+    void *ptr1, *ptr2;
+    BYTE *captured;
+    HRESULT hr;
+
+    if (!capture_setup(&feed, &wfx)) return;
+    device.name = feed.name;
+    hr = DirectSoundCaptureEnumerateW(dsc_enum_callback, &device);
+    ok(hr == DS_OK && device.found, "DirectSoundCaptureEnumerate: got %08lx, %s found: %d\n", hr,
+       dbgstr_w(feed.name), device.found);
+    if (!device.found) return;
+    hr = DirectSoundCaptureCreate8(&device.guid, &dsc, NULL);
+    if (!ok(hr == DS_OK, "DirectSoundCaptureCreate8: got %08lx\n", hr)) return;
+
+    /* A looping buffer of 1 s, read as it fills. */
+    buffer_bytes = wfx.nAvgBytesPerSec;
+    memset(&desc, 0, sizeof(desc));
+    desc.dwSize = sizeof(desc);
+    desc.dwBufferBytes = buffer_bytes;
+    desc.lpwfxFormat = &wfx;
+    hr = IDirectSoundCapture_CreateCaptureBuffer(dsc, &desc, &buffer, NULL);
+    if (!ok(hr == DS_OK, "CreateCaptureBuffer(%lu Hz int16 %u ch): got %08lx\n", wfx.nSamplesPerSec, wfx.nChannels, hr))
+        goto done;
+    signal_frames = wfx.nSamplesPerSec * FEED_SIGNAL_MS / 1000;
+    captured = calloc((size_t)wfx.nSamplesPerSec * FEED_CAPTURE_MS / 1000 + wfx.nSamplesPerSec, wfx.nBlockAlign);
+    hr = IDirectSoundCaptureBuffer_Start(buffer, DSCBSTART_LOOPING);
+    ok(hr == DS_OK, "Start(DSCBSTART_LOOPING): got %08lx\n", hr);
+    Sleep(100);
+    feed_write(&feed, signal_frames);
+    for (begin = GetTickCount(); GetTickCount() - begin < FEED_CAPTURE_MS; Sleep(20))
+    {
+        DWORD bytes;
+
+        hr = IDirectSoundCaptureBuffer_GetCurrentPosition(buffer, &capture_pos, &read_pos);
+        if (!ok(hr == DS_OK, "GetCurrentPosition: got %08lx\n", hr)) break;
+        bytes = (read_pos + buffer_bytes - read) % buffer_bytes;
+        if (!bytes) continue;
+        hr = IDirectSoundCaptureBuffer_Lock(buffer, read, bytes, &ptr1, &size1, &ptr2, &size2, 0);
+        if (!ok(hr == DS_OK, "Lock(%lu, %lu): got %08lx\n", read, bytes, hr)) break;
+        memcpy(captured + (size_t)frames * wfx.nBlockAlign, ptr1, size1);
+        if (ptr2) memcpy(captured + (size_t)frames * wfx.nBlockAlign + size1, ptr2, size2);
+        frames += (size1 + size2) / wfx.nBlockAlign;
+        IDirectSoundCaptureBuffer_Unlock(buffer, ptr1, size1, ptr2, size2);
+        read = (read + bytes) % buffer_bytes;
+    }
+    hr = IDirectSoundCaptureBuffer_Stop(buffer);
+    ok(hr == DS_OK, "Stop: got %08lx\n", hr);
+    feed_compare("dsound capture", captured, frames, signal_frames, wfx.nChannels, FALSE, 1.0f);
+    free(captured);
+done:
+    if (buffer) IDirectSoundCaptureBuffer_Release(buffer);
+    IDirectSoundCapture_Release(dsc);
+}
+
 /* ---- Main --------------------------------------------------------------------------------------------- */
 
 static const struct
@@ -817,6 +993,8 @@ clients[] =
     {"winmm", test_winmm},
     {"winmm-resampled", test_winmm_resampled},
     {"xaudio2", test_xaudio2},
+    {"wavein", test_wavein},
+    {"dsound-capture", test_dsound_capture},
 };
 
 /* A crash in a client ends its process at once, with the exception's code, instead of waiting for a
@@ -874,7 +1052,8 @@ static void run_client(unsigned int index)
 static BOOL setup(void)
 {
     if (!test_read_env(&env)) return FALSE;
-    compare_samples = env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA;
+    compare_samples = env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA
+                      || env.backend == TEST_BACKEND_PIPEWIRE;
     if (compare_samples && !ok(recording_find(&env, recording, ARRAY_SIZE(recording)), "where the harness records is not set (MMDEVAPI_TEST_ALSA_FILE, "
                                "MMDEVAPI_TEST_PULSE_RECORDING)\n"))
         return FALSE;

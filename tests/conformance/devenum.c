@@ -1403,7 +1403,8 @@ int main(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "--print-ids")) return print_ids();
 
     test_read_env(&env);
-    have_backend = env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA;
+    have_backend = env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA
+                   || env.backend == TEST_BACKEND_PIPEWIRE;
     if (env.backend == TEST_BACKEND_UNSET)
         skip("MMDEVAPI_TEST_BACKEND unset: checking behaviour, not the harness's endpoints\n");
 

@@ -114,7 +114,7 @@ int main(void)
     HRESULT hr;
 
     test_read_env(&env);
-    if (env.backend != TEST_BACKEND_PULSE && env.backend != TEST_BACKEND_ALSA)
+    if (env.backend != TEST_BACKEND_PULSE && env.backend != TEST_BACKEND_ALSA && env.backend != TEST_BACKEND_PIPEWIRE)
     {
         skip("needs the harness's PulseAudio server to kill (backend pulse or alsa)\n");
         return test_summary();

@@ -258,7 +258,7 @@ static BOOL test_mix_format(void)
        "mix format: %u ch %lu Hz, block align %u, bytes/s %lu: inconsistent\n", wfx->Format.nChannels,
        wfx->Format.nSamplesPerSec, wfx->Format.nBlockAlign, wfx->Format.nAvgBytesPerSec);
     ok(wfx->dwChannelMask != 0, "mix format: empty channel mask\n");
-    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA)
+    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_ALSA || env.backend == TEST_BACKEND_PIPEWIRE)
     {
         ok(wfx->Format.nSamplesPerSec == env.render_format.rate
            && wfx->Format.nChannels == env.render_format.channels,

@@ -341,7 +341,8 @@ static AudioSessionState get_state(IAudioSessionControl *ctl)
 static void test_states(void)
 {
     static const GUID context = {0x1f2e3d4c, 0x5b6a, 0x4798, {0x86, 0x95, 0xa4, 0xb3, 0xc2, 0xd1, 0xe0, 0xf0}};
-    struct sink sink = {{&sink_vtbl}, 1};
+    /* Static: a callback on its way may release it after this function returned (a busy machine). */
+    static struct sink sink;
     IAudioSessionManager2 *manager;
     IAudioSessionEnumerator *sessions;
     IAudioSessionControl *ctl, *listed;
@@ -355,6 +356,9 @@ static void test_states(void)
     GUID guid;
     HRESULT hr;
 
+    memset(&sink, 0, sizeof(sink));
+    sink.IAudioSessionEvents_iface.lpVtbl = &sink_vtbl;
+    sink.ref = 1;
     CoCreateGuid(&guid);
     sink.event = CreateEventW(NULL, FALSE, FALSE, NULL);
     InitializeCriticalSection(&sink.lock);
@@ -517,22 +521,32 @@ release:
     ok(hr == S_OK, "UnregisterAudioSessionNotification: got %08lx, expected S_OK\n", hr);
     IAudioSessionControl_Release(ctl);
     /* Callbacks already on their way hold a reference each; then none is left. */
-    for (i = 0; i < 100 && ReadAcquire(&sink.ref) != 1; i++) Sleep(10);
-    ok(sink.ref == 1, "the sink's references after Unregister: got %ld, expected 1 (ours)\n", sink.ref);
+    if (!ok(test_wait_released(&sink.ref), "the sink's references after Unregister: got %ld, expected 1 (ours)\n",
+            sink.ref))
+        goto leave_sink;
 done:
     IAudioSessionManager2_Release(manager);
     CloseHandle(sink.event);
     DeleteCriticalSection(&sink.lock);
+    return;
+leave_sink:
+    /* A callback may still come: what it uses stays. */
+    IAudioSessionManager2_Release(manager);
 }
 
 /* OnSessionCreated for a session made after the registration; duck notifications are kept. */
 static void test_notifications(void)
 {
-    struct notification notification = {{&notification_vtbl}, 1};
+    /* Static, as test_states' sink. */
+    static struct notification notification;
     IAudioSessionManager2 *manager;
     IAudioClient *ac;
     GUID guid;
     HRESULT hr;
+
+    memset(&notification, 0, sizeof(notification));
+    notification.IAudioSessionNotification_iface.lpVtbl = &notification_vtbl;
+    notification.ref = 1;
 
     hr = IMMDevice_Activate(dev, &IID_IAudioSessionManager2, CLSCTX_INPROC_SERVER, NULL, (void **)&manager);
     ok(hr == S_OK, "Activate(IAudioSessionManager2): got %08lx, expected S_OK\n", hr);
@@ -562,7 +576,10 @@ static void test_notifications(void)
     ok(hr == S_OK, "UnregisterDuckNotification: got %08lx, expected S_OK\n", hr);
 
     IAudioSessionManager2_Release(manager);
-    CloseHandle(notification.event);
+    /* An OnSessionCreated on its way holds a reference, and sets the event. */
+    if (ok(test_wait_released(&notification.ref), "the notification's references after Unregister: got %ld, "
+           "expected 1 (ours)\n", notification.ref))
+        CloseHandle(notification.event);
 }
 
 /* ---- (c) Argument checks ------------------------------------------------------------------------------- */
@@ -669,7 +686,7 @@ static void test_gain(void)
     HRESULT hr;
     BOOL found = FALSE, started = FALSE;
 
-    if (env.backend != TEST_BACKEND_PULSE && env.backend != TEST_BACKEND_ALSA)
+    if (env.backend != TEST_BACKEND_PULSE && env.backend != TEST_BACKEND_ALSA && env.backend != TEST_BACKEND_PIPEWIRE)
     {
         skip("nothing records what is played on this backend\n");
         return;

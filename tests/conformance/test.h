@@ -85,6 +85,17 @@ test_note(const char *file, int line, BOOL is_skip, const char *fmt, ...)
 #define skip(...)                   test_note(__FILE__, __LINE__, TRUE, __VA_ARGS__)
 #define trace(...)                  test_note(__FILE__, __LINE__, FALSE, __VA_ARGS__)
 
+/* Whether the references to a COM object of ours (a sink a callback thread holds) came back to
+ * ours alone, *ref 1, within 10 s: calls on their way hold one each, and a busy machine delivers them
+ * late. A test that gets FALSE must leave the object alive (static), as a call may still come. */
+static inline BOOL test_wait_released(LONG *ref)
+{
+    unsigned int i;
+
+    for (i = 0; i < 1000 && ReadAcquire(ref) != 1; i++) Sleep(10);
+    return ReadAcquire(ref) == 1;
+}
+
 static inline int test_summary(void)
 {
     char path[MAX_PATH], *name, *p;
@@ -180,13 +191,14 @@ enum test_backend
     TEST_BACKEND_PULSE,
     TEST_BACKEND_ALSA,
     TEST_BACKEND_ALSA_NULL, /* ALSA's default is alsa-lib's null PCM: a device without a clock */
+    TEST_BACKEND_PIPEWIRE,  /* the native PipeWire backend; the sink is recorded as with pulse */
 };
 
 /* What the harness promises about the endpoints, from MMDEVAPI_TEST_*. */
 struct test_env
 {
     enum test_backend backend;
-    WCHAR backend_name[16];             /* "pulse", "alsa", "alsa-null", "none" or "" */
+    WCHAR backend_name[16];             /* the module's backend: "pulse", "alsa", "alsa-null", "pipewire", "none" or "" */
     WCHAR render_name[256];             /* PKEY_DeviceInterface_FriendlyName of the endpoints */
     WCHAR capture_name[256];
     struct test_format render_format;   /* the backend's own format of each endpoint */
@@ -206,7 +218,19 @@ static inline BOOL test_read_env(struct test_env *env)
     if (!wcscmp(env->backend_name, L"none")) env->backend = TEST_BACKEND_NONE;
     else if (!wcscmp(env->backend_name, L"pulse")) env->backend = TEST_BACKEND_PULSE;
     else if (!wcscmp(env->backend_name, L"alsa")) env->backend = TEST_BACKEND_ALSA;
+    /* PipeWire's PulseAudio server and ALSA plugin are served by the pulse and alsa backends. */
+    else if (!wcscmp(env->backend_name, L"pipewire-pulse"))
+    {
+        env->backend = TEST_BACKEND_PULSE;
+        wcscpy(env->backend_name, L"pulse");
+    }
+    else if (!wcscmp(env->backend_name, L"pipewire-alsa"))
+    {
+        env->backend = TEST_BACKEND_ALSA;
+        wcscpy(env->backend_name, L"alsa");
+    }
     else if (!wcscmp(env->backend_name, L"alsa-null")) env->backend = TEST_BACKEND_ALSA_NULL;
+    else if (!wcscmp(env->backend_name, L"pipewire")) env->backend = TEST_BACKEND_PIPEWIRE;
     else
     {
         ok(0, "unknown MMDEVAPI_TEST_BACKEND %s\n", dbgstr_w(env->backend_name));

@@ -39,7 +39,7 @@ static UINT64 load(UINT64 *value)
 
 int main(void)
 {
-    const char *name = getenv("MMDEVAPI_TEST_BACKEND");
+    const char *name = unit_backend();
     const struct backend_ops *backend = NULL;
     struct endpoint_info endpoints[MMDEVAPI_ENDPOINTS_MAX];
     struct endpoint_format format;
@@ -56,6 +56,9 @@ int main(void)
         printf("skip: needs a backend\n");
         return 77;
     }
+#ifdef HAVE_PIPEWIRE
+    if (!strcmp(name, "pipewire")) backend = &pipewire_backend;
+#endif
 #ifdef HAVE_PULSE
     if (!strcmp(name, "pulse")) backend = &pulse_backend;
 #endif

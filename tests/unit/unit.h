@@ -3,6 +3,7 @@
 #define MMDEVAPI_UNIT_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static unsigned int unit_checks, unit_failures;
@@ -24,6 +25,17 @@ static unsigned int unit_checks, unit_failures;
     if (!(g_ >= w_ - t_ && g_ <= w_ + t_)) UNIT_FAIL("%s: expected %.9g +- %g, got %.9g", #got, w_, t_, g_); } while (0)
 #define CHECK_GE(got, min) do { double g_ = (got), m_ = (min); unit_checks++; \
     if (!(g_ >= m_)) UNIT_FAIL("%s: expected at least %.9g, got %.9g", #got, m_, g_); } while (0)
+
+/* The module's backend that the harness's MMDEVAPI_TEST_BACKEND exercises (NULL when unset):
+ * PipeWire's PulseAudio server is served by the pulse backend, its ALSA plugin by the alsa one. */
+static inline const char *unit_backend(void)
+{
+    const char *name = getenv("MMDEVAPI_TEST_BACKEND");
+
+    if (name && !strcmp(name, "pipewire-pulse")) return "pulse";
+    if (name && !strcmp(name, "pipewire-alsa")) return "alsa";
+    return name;
+}
 
 static inline int unit_summary(const char *name)
 {

@@ -37,10 +37,17 @@ int __cdecl __wine_dbg_header(enum __wine_debug_class cls, struct __wine_debug_c
 #include <time.h>
 #include <winternl.h>
 
+/* zero_bits asks for an address a 32-bit program reaches: MAP_32BIT gives the low 2 GiB. */
 NTSTATUS WINAPI NtAllocateVirtualMemory(HANDLE process, PVOID *base, ULONG_PTR zero_bits, SIZE_T *size,
                                         ULONG type, ULONG protect)
 {
-    void *memory = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+    void *memory;
+
+#ifdef MAP_32BIT
+    if (zero_bits) flags |= MAP_32BIT;
+#endif
+    memory = mmap(NULL, *size, PROT_READ | PROT_WRITE, flags, -1, 0);
 
     if (memory == MAP_FAILED) return STATUS_NO_MEMORY;
     *base = memory;

@@ -87,6 +87,12 @@
  *              "missing"), and "recorded": the signal found, in seconds. "smallest_clean": the
  *              smallest period without a hole or a stall, "none" if there is none.
  *
+ * capture      The default capture endpoint in its mix format, polled, a 1 s buffer, for
+ *              --engine-seconds: GetNextPacketSize in batches of 10000 calls; every 200 ms, the
+ *              packets waiting taken in one timed batch (GetBuffer, ReleaseBuffer of all of
+ *              it): the mean per call and per packet, the packets a second (the engine's pace)
+ *              and the discontinuities (0: none lost).
+ *
  * Output: one figure a line, "key value unit"; "key n/a hr=0xXXXXXXXX" when a WASAPI call failed
  * (the failed call is named on stderr) and the phase goes on without it; "key none" for what the
  * module does not have (an engine thread, IAudioClient3's periods). Exit status: 0 when every
@@ -146,7 +152,7 @@ struct options
     double engine_seconds;
     double period_seconds;
     DWORD server_pid;           /* 0: not given */
-    BOOL uncontended, contended, cpu, clock, wakeups, engine_cpu, glitches, periods;
+    BOOL uncontended, contended, cpu, clock, wakeups, engine_cpu, glitches, periods, capture;
 };
 
 struct stream
@@ -2090,7 +2096,8 @@ static void usage(FILE *out)
           "  --streams N           streams of the contended and CPU runs (default 32)\n"
           "  --server-pid PID      Linux pid of the PulseAudio server: adds its CPU time\n"
           "  --only LIST           phases to run, comma separated: uncontended, contended,\n"
-          "                        cpu, clock, wakeups, enginecpu, glitches, periods\n"
+          "                        cpu, clock, wakeups, enginecpu, glitches, periods,\n"
+          "                        capture\n"
           "  -h, --help            this help\n"
           "\n"
           "Streams: 44100 Hz stereo int16, AUTOCONVERTPCM | SRC_DEFAULT_QUALITY, 100 ms buffer,\n"
@@ -2121,7 +2128,7 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
     opt->server_pid = 0;
     opt->uncontended = opt->contended = opt->cpu = TRUE;
     opt->period_seconds = 20.0;
-    opt->clock = opt->wakeups = opt->engine_cpu = opt->glitches = opt->periods = TRUE;
+    opt->clock = opt->wakeups = opt->engine_cpu = opt->glitches = opt->periods = opt->capture = TRUE;
 
     for (i = 1; i < argc; i++)
     {
@@ -2169,7 +2176,7 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
 
             snprintf(list, sizeof(list), "%s", next);
             opt->uncontended = opt->contended = opt->cpu = FALSE;
-            opt->clock = opt->wakeups = opt->engine_cpu = opt->glitches = opt->periods = FALSE;
+            opt->clock = opt->wakeups = opt->engine_cpu = opt->glitches = opt->periods = opt->capture = FALSE;
             for (name = strtok(list, ","); name; name = strtok(NULL, ","))
             {
                 if (!strcmp(name, "uncontended")) opt->uncontended = TRUE;
@@ -2180,6 +2187,7 @@ static BOOL parse_options(int argc, char **argv, struct options *opt)
                 else if (!strcmp(name, "enginecpu")) opt->engine_cpu = TRUE;
                 else if (!strcmp(name, "periods")) opt->periods = TRUE;
                 else if (!strcmp(name, "glitches")) opt->glitches = TRUE;
+                else if (!strcmp(name, "capture")) opt->capture = TRUE;
                 else goto bad;
             }
         }
@@ -2193,6 +2201,92 @@ bad:
         return FALSE;
     }
     return TRUE;
+}
+
+/* ---- capture: the capture hot path ---------------------------------------------------------------- */
+
+static void capture_na(HRESULT hr)
+{
+    figure_na(hr, "capture.next_packet_size");
+    figure_na(hr, "capture.packet");
+}
+
+/* The default capture endpoint in its mix format, polled, a 1 s buffer, for --engine-seconds:
+ * GetNextPacketSize in batches of PADDING_BATCH calls; then, every 200 ms, every packet that waits
+ * taken with GetBuffer and ReleaseBuffer in one timed batch. Means per call and per packet. */
+static void bench_capture(IMMDeviceEnumerator *enumerator, const struct options *opt)
+{
+    ULONGLONG next_calls = 0, packets = 0, lost = 0;
+    LONGLONG next_ticks = 0, packet_ticks = 0, t0, start;
+    IAudioCaptureClient *capture = NULL;
+    IAudioClient *client = NULL;
+    WAVEFORMATEX *format = NULL;
+    IMMDevice *device = NULL;
+    UINT32 next, frames, i, batch;
+    UINT64 position, time;
+    DWORD flags;
+    BYTE *data;
+    HRESULT hr;
+
+    progress("capture: %.0f s\n", opt->engine_seconds);
+    if (FAILED(hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(enumerator, eCapture, eConsole, &device)))
+        failed("IMMDeviceEnumerator::GetDefaultAudioEndpoint(eCapture)", hr);
+    else if (FAILED(hr = IMMDevice_Activate(device, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&client)))
+        failed("IMMDevice::Activate", hr);
+    else if (FAILED(hr = IAudioClient_GetMixFormat(client, &format)))
+        failed("IAudioClient::GetMixFormat", hr);
+    else if (FAILED(hr = IAudioClient_Initialize(client, AUDCLNT_SHAREMODE_SHARED, 0, 10 * BENCH_BUFFER_HNS, 0,
+                                                 format, NULL)))
+        failed("IAudioClient::Initialize(capture)", hr);
+    else if (FAILED(hr = IAudioClient_GetService(client, &IID_IAudioCaptureClient, (void **)&capture)))
+        failed("IAudioClient::GetService(IAudioCaptureClient)", hr);
+    else if (FAILED(hr = IAudioClient_Start(client)))
+        failed("IAudioClient::Start", hr);
+    if (FAILED(hr))
+    {
+        capture_na(hr);
+        goto done;
+    }
+    start = qpc();
+    while (SUCCEEDED(hr) && seconds_since(start) < opt->engine_seconds)
+    {
+        t0 = qpc();
+        for (i = 0; i < PADDING_BATCH && SUCCEEDED(hr); i++)
+            hr = IAudioCaptureClient_GetNextPacketSize(capture, &next);
+        next_ticks += qpc() - t0;
+        next_calls += i;
+        Sleep(200);
+        /* Out of the sleep warm (the core's clock, the caches), as a program polling would be. */
+        for (t0 = qpc(); SUCCEEDED(hr) && seconds_since(t0) < 0.002;)
+            hr = IAudioCaptureClient_GetNextPacketSize(capture, &next);
+        t0 = qpc();
+        for (batch = 0; SUCCEEDED(hr); batch++)
+        {
+            hr = IAudioCaptureClient_GetBuffer(capture, &data, &frames, &flags, &position, &time);
+            if (hr != S_OK) break;
+            if (flags & AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY) lost++;
+            hr = IAudioCaptureClient_ReleaseBuffer(capture, frames);
+        }
+        packet_ticks += qpc() - t0;
+        packets += batch;
+    }
+    IAudioClient_Stop(client);
+    if (FAILED(hr) || !packets)
+    {
+        if (SUCCEEDED(hr)) hr = E_FAIL;
+        failed("the capture loop", hr);
+        capture_na(hr);
+        goto done;
+    }
+    figure(ticks_to_ns((double)next_ticks / next_calls), "ns", "capture.next_packet_size");
+    figure(ticks_to_ns((double)packet_ticks / packets), "ns", "capture.packet");
+    figure(packets / opt->engine_seconds, "/s", "capture.packets");
+    figure((double)lost, "", "capture.discontinuities");
+done:
+    if (capture) IAudioCaptureClient_Release(capture);
+    if (client) IAudioClient_Release(client);
+    if (format) CoTaskMemFree(format);
+    if (device) IMMDevice_Release(device);
 }
 
 static void timer_figures(void)
@@ -2301,6 +2395,14 @@ int main(int argc, char **argv)
             bench_periods(device, &opt);
         else
             figure_na(hr, "periods.default");
+    }
+
+    if (opt.capture)
+    {
+        if (enumerator)
+            bench_capture(enumerator, &opt);
+        else
+            capture_na(hr);
     }
 
     if (device) IMMDevice_Release(device);

@@ -16,6 +16,7 @@
 #include <ksmedia.h>
 #include <mmdeviceapi.h>
 #include <audioclient.h>
+#include <endpointvolume.h>
 #include <wine/debug.h>
 
 #include "backend.h"
@@ -32,6 +33,13 @@ WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
  * serves its NtSetEvent, and Wine's server stops for several ms now and then (saving the
  * registry); with less than 20 ms queued a small period ran dry about once in 20 s here. */
 #define PULSE_MIN_LEAD_MS 20
+/* The same on PipeWire's PulseAudio server, which reports no sink latency (what the graph holds
+ * after it read a stream is not counted), moves its read index a quantum or two at a time and
+ * starts reading a stream some 30 ms after it was uncorked: with 20 ms queued its null sink
+ * played a hole in 7 of 10 of e2e's event-driven runs, with 30 ms in 3 of 10, with 40 ms in none. */
+#define PIPEWIRE_PULSE_MIN_LEAD_MS 40
+/* How long silence plays at most to see how much PipeWire's graph reads at a time. */
+#define PIPEWIRE_PULSE_PROBE_MS 250
 
 struct pulse_connection
 {
@@ -187,26 +195,6 @@ static UINT32 channel_mask_of_map(const pa_channel_map *map)
     return mask;
 }
 
-static UINT32 form_factor_of(const pa_proplist *props, enum mmdevapi_flow flow)
-{
-    static const struct { const char *name; UINT32 form_factor; } form_factors[] =
-    {
-        { "speaker", Speakers },
-        { "headphone", Headphones },
-        { "headset", Headset },
-        { "handset", Handset },
-        { "microphone", Microphone },
-        { "webcam", Microphone },
-    };
-    const char *name = pa_proplist_gets(props, PA_PROP_DEVICE_FORM_FACTOR);
-    size_t i;
-
-    if (name)
-        for (i = 0; i < ARRAY_SIZE(form_factors); i++)
-            if (!strcmp(name, form_factors[i].name)) return form_factors[i].form_factor;
-    return flow == MMDEVAPI_RENDER ? Speakers : Microphone;
-}
-
 struct endpoint_list
 {
     enum mmdevapi_flow flow;
@@ -226,7 +214,7 @@ static void add_endpoint(struct endpoint_list *list, const char *key, const char
     memset(info, 0, sizeof(*info));
     endpoint_set_text(info->key, sizeof(info->key), key);
     endpoint_set_text(info->name, sizeof(info->name), description ? description : key);
-    info->form_factor = form_factor_of(props, list->flow);
+    info->form_factor = endpoint_form_factor(pa_proplist_gets(props, PA_PROP_DEVICE_FORM_FACTOR), list->flow);
     info->format.rate = spec->rate;
     info->format.channels = spec->channels;
     info->format.channel_mask = channel_mask_of_map(map);
@@ -259,6 +247,22 @@ static void on_server_info(pa_context *context, const pa_server_info *info, void
     if (!info) return;
     name = list->flow == MMDEVAPI_RENDER ? info->default_sink_name : info->default_source_name;
     endpoint_set_text(list->default_name, sizeof(list->default_name), name);
+}
+
+static void on_server_name(pa_context *context, const pa_server_info *info, void *arg)
+{
+    (void)context;
+    *(BOOL *)arg = info && info->server_name && strstr(info->server_name, "PipeWire");
+}
+
+/* Whether the server is PipeWire's. */
+static BOOL pulse_server_is_pipewire(struct pulse_connection *conn)
+{
+    BOOL pipewire = FALSE;
+
+    conn->deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
+    pulse_complete(conn, pa_context_get_server_info(conn->context, on_server_name, &pipewire));
+    return pipewire;
 }
 
 static UINT32 pulse_list_endpoints(enum mmdevapi_flow flow, struct endpoint_info *endpoints, UINT32 capacity,
@@ -307,6 +311,10 @@ static void channel_map_of_mask(UINT32 mask, UINT32 channels, pa_channel_map *ma
         map->map[i] = PA_CHANNEL_POSITION_AUX0 + (i - count);
 }
 
+/* A stream's property: the Windows process id of the program that plays or records
+ * (application.process.id is the Unix one). */
+#define PULSE_PROP_WINDOWS_PROCESS_ID "application.process.windows_id"
+
 enum pulse_stream_state
 {
     PULSE_STOPPED,      /* corked and flushed; writes fill the queue for the next start */
@@ -329,6 +337,10 @@ struct pulse_stream
     UINT64 heard;           /* of those, the most that were reported heard */
     UINT64 underruns;
     pa_operation *timing;   /* the last timing request */
+    /* Capture: the fragment pa_stream_peek gave (data NULL for a hole), and the bytes of it read. */
+    BOOL capture;
+    const BYTE *fragment;
+    size_t fragment_bytes, fragment_read;
 };
 
 static struct pulse_stream *pulse_stream_from(struct backend_stream *stream)
@@ -364,6 +376,14 @@ static void pulse_stream_dispatch(struct pulse_stream *stream)
     /* libpulse polls only once it has no deferred work (the packets written): a second turn
      * takes in what the server sent, or notices it is gone. */
     for (i = 0; i < 4 && pa_mainloop_iterate(stream->conn.loop, 0, NULL) > 0; i++) {}
+}
+
+/* Whether the server put the stream on the device named key. */
+static BOOL pulse_stream_on(struct pulse_stream *stream, const char *key)
+{
+    const char *device = pa_stream_get_device_name(stream->stream);
+
+    return device && !strcmp(device, key);
 }
 
 static void on_underflow(pa_stream *pa_stream, void *arg)
@@ -427,14 +447,74 @@ static void pulse_stream_close(struct backend_stream *iface)
     free(stream);
 }
 
-/* The process's name as Wine set it (the Windows program's), for the server's lists. */
-static void process_name(char *name, size_t size)
+/* Records a source, or for loopback the sink's monitor, whose name pulse gives as the sink's own
+ * followed by ".monitor" (PipeWire's pulse server too). The server hands fragments of a period. */
+static HRESULT pulse_stream_connect_record(struct pulse_stream *stream, const char *key, enum mmdevapi_flow flow,
+                                           struct backend_stream **out, UINT32 *lead_frames)
 {
-    FILE *file = fopen("/proc/self/comm", "r");
+    const pa_stream_flags_t flags = PA_STREAM_START_CORKED | PA_STREAM_INTERPOLATE_TIMING
+        | PA_STREAM_AUTO_TIMING_UPDATE | PA_STREAM_ADJUST_LATENCY;
+    char device[MMDEVAPI_DEVICE_KEY_MAX + 8];
+    pa_buffer_attr attr;
 
-    if (!file || !fgets(name, size, file)) endpoint_set_text(name, size, "Wine");
-    name[strcspn(name, "\n")] = 0;
-    if (file) fclose(file);
+    snprintf(device, sizeof(device), flow == MMDEVAPI_LOOPBACK ? "%s.monitor" : "%s", key);
+    stream->capture = TRUE;
+    attr.maxlength = (UINT32)-1;
+    attr.tlength = attr.prebuf = attr.minreq = (UINT32)-1;
+    attr.fragsize = stream->period_frames * stream->frame_bytes;
+    stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
+    if (pa_stream_connect_record(stream->stream, device, &attr, flags) < 0
+        || !pulse_run_until(&stream->conn, stream_settled, stream->stream) || !pulse_stream_alive(stream))
+    {
+        WINE_WARN("cannot record %s: %s\n", device, pa_strerror(pa_context_errno(stream->conn.context)));
+        pulse_stream_close((struct backend_stream *)stream);
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    }
+    *out = (struct backend_stream *)stream;
+    *lead_frames = 0;
+    return S_OK;
+}
+
+/* PipeWire's server reads a stream a graph quantum at a time, and users force quanta far above
+ * what a stream asks for (clock.force-quantum): 2048 frames is 43 ms. Its timing reports do not
+ * say the quantum; silence played for a moment shows it, as the smallest step of the read index.
+ * Takes 40 to 150 ms. Returns the step in frames, 0 if none was seen. */
+static UINT32 pipewire_burst;
+
+static UINT32 pulse_stream_read_burst(struct pulse_stream *stream)
+{
+    const size_t bytes = (size_t)stream->rate * PIPEWIRE_PULSE_PROBE_MS / 1000 * stream->frame_bytes;
+    UINT64 last = 0, step, burst = 0;
+    const pa_timing_info *timing;
+    pa_usec_t deadline;
+    unsigned int steps = 0;
+    void *silence;
+
+    if (!(silence = calloc(1, bytes))) return 0;
+    stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
+    if (pa_stream_write(stream->stream, silence, bytes, NULL, 0, PA_SEEK_RELATIVE) < 0
+        || !pulse_complete(&stream->conn, pa_stream_cork(stream->stream, 0, NULL, NULL)))
+        steps = 3;
+    free(silence);
+    /* The first read fills the graph; the quantum shows from the second. */
+    for (deadline = pa_rtclock_now() + PIPEWIRE_PULSE_PROBE_MS * 1000; steps < 3 && pa_rtclock_now() < deadline;)
+    {
+        stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
+        if (!pulse_complete(&stream->conn, pa_stream_update_timing_info(stream->stream, NULL, NULL))) break;
+        timing = pa_stream_get_timing_info(stream->stream);
+        if (timing && !timing->read_index_corrupt && timing->read_index > 0 && (UINT64)timing->read_index > last)
+        {
+            step = (timing->read_index - last) / stream->frame_bytes;
+            if (last && steps++) burst = burst ? min(burst, step) : step;
+            last = timing->read_index;
+        }
+        backend_poll(NULL, 0, 2000000);
+    }
+    stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
+    pulse_complete(&stream->conn, pa_stream_cork(stream->stream, 1, NULL, NULL));
+    pulse_complete(&stream->conn, pa_stream_flush(stream->stream, NULL, NULL));
+    WINE_TRACE("PipeWire reads %llu frames at a time\n", (unsigned long long)burst);
+    return burst;
 }
 
 static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const struct endpoint_format *format,
@@ -443,19 +523,21 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
     const pa_stream_flags_t flags = PA_STREAM_START_CORKED | PA_STREAM_INTERPOLATE_TIMING
         | PA_STREAM_AUTO_TIMING_UPDATE | PA_STREAM_ADJUST_LATENCY;
     struct pulse_stream *stream;
-    char name[64];
+    char name[MMDEVAPI_DEVICE_NAME_MAX];
+    UINT32 process_id;
     pa_sample_spec spec;
     pa_channel_map map;
     pa_buffer_attr attr;
     pa_proplist *props;
+    UINT32 min_lead_ms, lead, burst;
+    BOOL pipewire;
     BOOL ok;
 
     if (!out || !lead_frames) return E_INVALIDARG;
     *out = NULL;
-    if (!key || !format || (flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE) || !format->is_float
-        || format->bits != 32)
+    if (!key || !format || (flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE && flow != MMDEVAPI_LOOPBACK)
+        || !format->is_float || format->bits != 32)
         return E_INVALIDARG;
-    if (flow == MMDEVAPI_CAPTURE) return E_NOTIMPL;
     spec.format = PA_SAMPLE_FLOAT32LE;
     spec.rate = format->rate;
     spec.channels = format->channels;
@@ -466,7 +548,8 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
     stream->rate = spec.rate;
     stream->frame_bytes = pa_frame_size(&spec);
     stream->period_frames = period_frames;
-    process_name(name, sizeof(name));
+    backend_program(name, sizeof(name), &process_id);
+    if (!name[0]) backend_process_name(name, sizeof(name));
     if (!pulse_connect(&stream->conn, name))
     {
         free(stream);
@@ -478,33 +561,48 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
     /* One stream carries the mix of every client of this endpoint in the process, whatever their
      * categories: no media.role, which would have the server route or duck the whole mix by one
      * client's kind. application.process.id comes from the connection's properties. */
-    pa_proplist_sets(props, PA_PROP_MEDIA_NAME, "Playback");
+    pa_proplist_sets(props, PA_PROP_MEDIA_NAME, name);
+    pa_proplist_sets(props, PA_PROP_APPLICATION_NAME, name);
     pa_proplist_sets(props, PA_PROP_APPLICATION_ICON_NAME, "wine");
-    stream->stream = pa_stream_new_with_proplist(stream->conn.context, "Playback", &spec, &map, props);
+    /* The Windows process id, which other Wine processes know it by (process loopback). */
+    if (process_id) pa_proplist_setf(props, PULSE_PROP_WINDOWS_PROCESS_ID, "%u", process_id);
+    stream->stream = pa_stream_new_with_proplist(stream->conn.context, name, &spec, &map, props);
     pa_proplist_free(props);
     if (!stream->stream) goto oom;
     pa_stream_set_underflow_callback(stream->stream, on_underflow, stream);
     pa_stream_set_moved_callback(stream->stream, on_moved, stream);
 
+    if (flow != MMDEVAPI_RENDER) return pulse_stream_connect_record(stream, key, flow, out, lead_frames);
     attr.maxlength = (UINT32)-1;
-    attr.tlength = max(PULSE_TARGET_PERIODS * period_frames, spec.rate * (PULSE_MIN_LEAD_MS + 10) / 1000)
+    pipewire = pulse_server_is_pipewire(&stream->conn);
+    min_lead_ms = pipewire ? PIPEWIRE_PULSE_MIN_LEAD_MS : PULSE_MIN_LEAD_MS;
+    attr.tlength = max(PULSE_TARGET_PERIODS * period_frames, spec.rate * (min_lead_ms + 10) / 1000)
                    * stream->frame_bytes;
     attr.prebuf = (UINT32)-1;
     attr.minreq = period_frames * stream->frame_bytes;
     attr.fragsize = (UINT32)-1;
     stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
+    /* PipeWire's server plays a stream whose sink is gone on its default sink instead: the
+     * endpoint is gone all the same. */
     ok = pa_stream_connect_playback(stream->stream, key, &attr, flags, NULL, NULL) >= 0
         && pulse_run_until(&stream->conn, stream_settled, stream->stream)
-        && pulse_stream_alive(stream) && pulse_stream_set_target(stream);
+        && pulse_stream_alive(stream) && pulse_stream_on(stream, key) && pulse_stream_set_target(stream);
     if (!ok)
     {
         WINE_WARN("cannot play on %s: %s\n", key, pa_strerror(pa_context_errno(stream->conn.context)));
         pulse_stream_close((struct backend_stream *)stream);
         return AUDCLNT_E_DEVICE_INVALIDATED;
     }
+    lead = max(stream->fill_frames - stream->period_frames, spec.rate * min_lead_ms / 1000);
+    /* Beyond a burst of the graph, a period and 10 ms more of the engine thread's wake-ups. The
+     * graph's quantum is seen once a process: a user who forces another one while it plays hears
+     * holes until the program opens its device again. */
+    if (pipewire && !(burst = __atomic_load_n(&pipewire_burst, __ATOMIC_RELAXED))
+        && (burst = pulse_stream_read_burst(stream)))
+        __atomic_store_n(&pipewire_burst, burst, __ATOMIC_RELAXED);
+    if (pipewire && burst) lead = max(lead, burst + period_frames + spec.rate / 100);
     *out = (struct backend_stream *)stream;
-    *lead_frames = max(stream->fill_frames - stream->period_frames,
-                       (spec.rate * PULSE_MIN_LEAD_MS / 1000 + period_frames - 1) / period_frames * period_frames);
+    *lead_frames = (lead + period_frames - 1) / period_frames * period_frames;
     return S_OK;
 
 oom:
@@ -534,6 +632,14 @@ static HRESULT pulse_stream_start(struct backend_stream *iface)
     return S_OK;
 }
 
+/* Capture: lets the server reuse the fragment we read from. */
+static void pulse_stream_drop_fragment(struct pulse_stream *stream)
+{
+    if (stream->fragment_bytes) pa_stream_drop(stream->stream);
+    stream->fragment = NULL;
+    stream->fragment_bytes = stream->fragment_read = 0;
+}
+
 static HRESULT pulse_stream_stop(struct backend_stream *iface)
 {
     struct pulse_stream *stream = pulse_stream_from(iface);
@@ -541,6 +647,7 @@ static HRESULT pulse_stream_stop(struct backend_stream *iface)
 
     if (!stream) return E_INVALIDARG;
     if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
+    pulse_stream_drop_fragment(stream);
     if ((op = pa_stream_cork(stream->stream, 1, NULL, NULL))) pa_operation_unref(op);
     /* The flush is answered after the cork: once it is, the server plays nothing of ours. */
     stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
@@ -596,6 +703,54 @@ static HRESULT pulse_stream_write(struct backend_stream *iface, const float *fra
     return S_OK;
 }
 
+/* Capture: what the stream holds for us is ready to read; the server's latency (the source's and
+ * what is in flight) says how long ago the oldest frame not read was captured. */
+static HRESULT pulse_capture_delay(struct pulse_stream *stream, UINT64 *frames, UINT32 *room)
+{
+    size_t readable = stream->state == PULSE_PLAYING ? pa_stream_readable_size(stream->stream) : 0;
+    UINT64 ready;
+    pa_usec_t latency;
+    int negative;
+
+    if (readable == (size_t)-1) return AUDCLNT_E_DEVICE_INVALIDATED;
+    ready = (readable - min(readable, stream->fragment_read)) / stream->frame_bytes;
+    *frames = ready;
+    if (stream->state == PULSE_PLAYING && !pa_stream_get_latency(stream->stream, &latency, &negative) && !negative)
+        *frames = max(ready, (latency * stream->rate + 500000) / 1000000);
+    if (room) *room = (UINT32)min(ready, (UINT64)UINT_MAX);
+    return S_OK;
+}
+
+/* Capture: copies the oldest frames the server gave, fragment by fragment; a hole in what the source
+ * delivered reads as silence. */
+static HRESULT pulse_stream_read(struct backend_stream *iface, float *frames, UINT32 count)
+{
+    struct pulse_stream *stream = pulse_stream_from(iface);
+    size_t want, take;
+    BYTE *dst = (BYTE *)frames;
+    const void *data;
+
+    if (!stream || !stream->capture || (!frames && count)) return E_INVALIDARG;
+    if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
+    for (want = (size_t)count * stream->frame_bytes; want; want -= take)
+    {
+        if (stream->fragment_read == stream->fragment_bytes)
+        {
+            pulse_stream_drop_fragment(stream);
+            if (pa_stream_peek(stream->stream, &data, &stream->fragment_bytes) < 0) return AUDCLNT_E_DEVICE_INVALIDATED;
+            if (!stream->fragment_bytes) return AUDCLNT_E_BUFFER_ERROR;    /* more than stream_delay's room */
+            stream->fragment = data;
+        }
+        take = min(want, stream->fragment_bytes - stream->fragment_read);
+        if (stream->fragment) memcpy(dst, stream->fragment + stream->fragment_read, take);
+        else memset(dst, 0, take);
+        dst += take;
+        stream->fragment_read += take;
+    }
+    if (stream->fragment_read == stream->fragment_bytes) pulse_stream_drop_fragment(stream);
+    return S_OK;
+}
+
 /* The server's latency: what is queued, in flight and in the sink, from its last timing report
  * (asked for once a period) and interpolated by libpulse on the monotonic clock since. What it
  * implies was heard never goes back and never passes what was written. */
@@ -611,6 +766,7 @@ static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames, 
     if (!stream || !frames) return E_INVALIDARG;
     pulse_stream_dispatch(stream);
     if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if (stream->capture) return pulse_capture_delay(stream, frames, room);
     /* Until uncorked nothing plays: everything written is still to be heard. */
     if (stream->state == PULSE_PLAYING && !pa_stream_get_latency(stream->stream, &latency, &negative))
     {
@@ -630,6 +786,168 @@ static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames, 
     return S_OK;
 }
 
+/* ---- The endpoint's volume: the sink's or source's own, which the desktop's mixer shows ---- */
+
+/* The server's scale is the cubic one of struct endpoint_volume (PA_VOLUME_NORM is 1.0, amplitude
+ * its cube), and it goes above 100 %, which Windows' scalar cannot: that reads as 1.0. Its
+ * range here is 1 % (-120 dB) to 100 %, in whole percents. */
+#define PULSE_VOLUME_STEPS 101
+#define PULSE_VOLUME_MIN_DB -120.0f
+
+struct pulse_volume_query
+{
+    BOOL found;
+    pa_cvolume volume;
+    int mute;
+    UINT32 hardware;        /* ENDPOINT_HARDWARE_SUPPORT_* */
+};
+
+static void on_sink_volume(pa_context *context, const pa_sink_info *sink, int eol, void *arg)
+{
+    struct pulse_volume_query *query = arg;
+
+    (void)context;
+    if (eol > 0 || !sink) return;
+    query->found = TRUE;
+    query->volume = sink->volume;
+    query->mute = sink->mute;
+    query->hardware = (sink->flags & PA_SINK_HW_VOLUME_CTRL ? ENDPOINT_HARDWARE_SUPPORT_VOLUME : 0)
+                      | (sink->flags & PA_SINK_HW_MUTE_CTRL ? ENDPOINT_HARDWARE_SUPPORT_MUTE : 0);
+}
+
+static void on_source_volume(pa_context *context, const pa_source_info *source, int eol, void *arg)
+{
+    struct pulse_volume_query *query = arg;
+
+    (void)context;
+    if (eol > 0 || !source) return;
+    query->found = TRUE;
+    query->volume = source->volume;
+    query->mute = source->mute;
+    query->hardware = (source->flags & PA_SOURCE_HW_VOLUME_CTRL ? ENDPOINT_HARDWARE_SUPPORT_VOLUME : 0)
+                      | (source->flags & PA_SOURCE_HW_MUTE_CTRL ? ENDPOINT_HARDWARE_SUPPORT_MUTE : 0);
+}
+
+static BOOL pulse_query_volume(struct pulse_connection *conn, const char *key, enum mmdevapi_flow flow,
+                               struct pulse_volume_query *query)
+{
+    pa_operation *op;
+
+    memset(query, 0, sizeof(*query));
+    if (flow == MMDEVAPI_RENDER) op = pa_context_get_sink_info_by_name(conn->context, key, on_sink_volume, query);
+    else op = pa_context_get_source_info_by_name(conn->context, key, on_source_volume, query);
+    return pulse_complete(conn, op) && query->found && query->volume.channels <= MMDEVAPI_MAX_CHANNELS;
+}
+
+static HRESULT pulse_volume_get(const char *key, enum mmdevapi_flow flow, struct endpoint_volume *volume)
+{
+    struct pulse_volume_query query;
+    struct pulse_connection conn;
+    unsigned int i;
+    BOOL found;
+
+    memset(volume, 0, sizeof(*volume));
+    if (!pulse_connect(&conn, "Wine mmdevapi")) return AUDCLNT_E_DEVICE_INVALIDATED;
+    found = pulse_query_volume(&conn, key, flow, &query);
+    pulse_disconnect(&conn);
+    if (!found) return AUDCLNT_E_DEVICE_INVALIDATED;
+
+    volume->channels = query.volume.channels;
+    volume->mute = !!query.mute;
+    for (i = 0; i < query.volume.channels; i++)
+        volume->levels[i] = min(1.0f, (float)query.volume.values[i] / PA_VOLUME_NORM);
+    volume->min_db = PULSE_VOLUME_MIN_DB;
+    volume->max_db = 0.0f;
+    volume->increment_db = -PULSE_VOLUME_MIN_DB / (PULSE_VOLUME_STEPS - 1);
+    volume->step_count = PULSE_VOLUME_STEPS;
+    volume->hardware = query.hardware;
+    return S_OK;
+}
+
+static HRESULT pulse_volume_set(const char *key, enum mmdevapi_flow flow, const struct endpoint_volume *volume)
+{
+    struct pulse_volume_query query;
+    struct pulse_connection conn;
+    pa_operation *op = NULL;
+    pa_cvolume levels;
+    HRESULT hr = S_OK;
+    unsigned int i;
+
+    if (!pulse_connect(&conn, "Wine mmdevapi")) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if (!pulse_query_volume(&conn, key, flow, &query)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+    else if (volume->channels != query.volume.channels) hr = E_INVALIDARG;
+    else
+    {
+        /* What did not change is left alone, a channel above 100 % too when 1.0 is asked: the
+         * server then tells no one of a change. */
+        levels = query.volume;
+        for (i = 0; i < levels.channels; i++)
+            if (volume->levels[i] < 1.0f || levels.values[i] < PA_VOLUME_NORM)
+                levels.values[i] = (pa_volume_t)(volume->levels[i] * PA_VOLUME_NORM + 0.5f);
+        if (!pa_cvolume_equal(&levels, &query.volume))
+        {
+            if (flow == MMDEVAPI_RENDER) op = pa_context_set_sink_volume_by_name(conn.context, key, &levels, NULL, NULL);
+            else op = pa_context_set_source_volume_by_name(conn.context, key, &levels, NULL, NULL);
+            if (!pulse_complete(&conn, op)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+        }
+        if (SUCCEEDED(hr) && !volume->mute != !query.mute)
+        {
+            if (flow == MMDEVAPI_RENDER) op = pa_context_set_sink_mute_by_name(conn.context, key, volume->mute, NULL, NULL);
+            else op = pa_context_set_source_mute_by_name(conn.context, key, volume->mute, NULL, NULL);
+            if (!pulse_complete(&conn, op)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+        }
+    }
+    pulse_disconnect(&conn);
+    return hr;
+}
+
+/* The volume thread's connection, subscribed to the sinks' and sources' changes. */
+static struct pulse_connection watch_conn;
+static BOOL watch_changed;
+
+static void on_watched_change(pa_context *context, pa_subscription_event_type_t type, uint32_t index, void *arg)
+{
+    (void)context; (void)index; (void)arg;
+    if ((type & PA_SUBSCRIPTION_EVENT_TYPE_MASK) == PA_SUBSCRIPTION_EVENT_CHANGE) watch_changed = TRUE;
+}
+
+static HRESULT pulse_volume_wait(INT64 timeout_ns)
+{
+    pa_usec_t now, deadline;
+
+    if (watch_conn.context && pa_context_get_state(watch_conn.context) != PA_CONTEXT_READY)
+        pulse_disconnect(&watch_conn);
+    if (!watch_conn.context)
+    {
+        if (!pulse_connect(&watch_conn, "Wine mmdevapi")) return AUDCLNT_E_SERVICE_NOT_RUNNING;
+        pa_mainloop_set_poll_func(watch_conn.loop, pulse_poll, NULL);
+        pa_context_set_subscribe_callback(watch_conn.context, on_watched_change, NULL);
+        if (!pulse_complete(&watch_conn, pa_context_subscribe(watch_conn.context,
+                                                              PA_SUBSCRIPTION_MASK_SINK | PA_SUBSCRIPTION_MASK_SOURCE,
+                                                              NULL, NULL)))
+        {
+            pulse_disconnect(&watch_conn);
+            return AUDCLNT_E_SERVICE_NOT_RUNNING;
+        }
+        /* Changes made before the subscription were not seen: the caller looks again. */
+        return S_OK;
+    }
+    watch_changed = FALSE;
+    deadline = timeout_ns < 0 ? PA_USEC_INVALID : pa_rtclock_now() + timeout_ns / 1000;
+    while (!watch_changed)
+    {
+        now = pa_rtclock_now();
+        if (deadline != PA_USEC_INVALID && now >= deadline) return S_FALSE;
+        if (pa_mainloop_prepare(watch_conn.loop, deadline == PA_USEC_INVALID ? -1 : (int)min(deadline - now, INT_MAX)) < 0
+            || pa_mainloop_poll(watch_conn.loop) < 0 || pa_mainloop_dispatch(watch_conn.loop) < 0)
+        {
+            pulse_disconnect(&watch_conn);
+            return AUDCLNT_E_SERVICE_NOT_RUNNING;
+        }
+    }
+    return S_OK;
+}
+
 const struct backend_ops pulse_backend =
 {
     .name = "pulse",
@@ -642,4 +960,8 @@ const struct backend_ops pulse_backend =
     .stream_wait = pulse_stream_wait,
     .stream_write = pulse_stream_write,
     .stream_delay = pulse_stream_delay,
+    .volume_get = pulse_volume_get,
+    .volume_set = pulse_volume_set,
+    .volume_wait = pulse_volume_wait,
+    .stream_read = pulse_stream_read,
 };

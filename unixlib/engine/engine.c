@@ -28,8 +28,13 @@
 #include "channels.h"
 #include "resample.h"
 #include "mix.h"
+#include "capture.h"
+#include "device_clock.h"
+#include "endpoint_gain.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
+
+ULONG_PTR engine_shared_zero_bits;
 
 #define ENGINE_MAX_STREAMS 256
 /* How much faster than real time the device may seem to play before the engine stops following
@@ -91,6 +96,7 @@ struct engine
     enum mmdevapi_flow flow;
     struct endpoint_format format;
     int signal_fd;            /* wakes the signalling thread: a period passed */
+    BOOL signal_due;          /* a period passed: wake the signalling thread once the lock is free */
     pthread_mutex_t events_lock; /* held while the streams' event handles are set or closed */
     UINT32 default_period;    /* Windows' 10 ms */
     UINT32 min_period;        /* the smallest period streams may ask (IAudioClient3) */
@@ -112,9 +118,14 @@ struct engine
     UINT64 device_heard;      /* what the device last said it played */
     UINT64 device_moved;      /* when that last grew, monotonic ns */
     UINT64 stalled;           /* device frames the engine went on without the device */
+    struct device_clock device_clock; /* a straight line through the device's word */
+    UINT64 clock_heard;       /* heard as the streams' clocks show it: on that line */
     UINT64 event_tick;        /* when the events fire next if no period is mixed before, monotonic ns */
     UINT64 audible_end;       /* device frames written up to the last period that held a stream */
     float *mix;               /* one period, device channels */
+    struct capture_engine *loopback; /* records the mix where the backend has no monitor (capture.c) */
+    struct endpoint_gain *gain; /* the endpoint's volume where the engine applies it */
+    struct endpoint_meter meter; /* the last period's peaks (IAudioMeterInformation) */
 };
 
 static void engine_wake(struct engine *engine)
@@ -147,11 +158,8 @@ HRESULT engine_create(const struct backend_ops *backend, const char *key, enum m
 {
     struct engine *engine;
 
-    if (flow != MMDEVAPI_RENDER)
-    {
-        WINE_FIXME("capture engines are not implemented yet\n");
-        return E_NOTIMPL;
-    }
+    /* Capture and loopback engines are capture.c's. */
+    if (flow != MMDEVAPI_RENDER) return E_INVALIDARG;
     if (!(engine = calloc(1, sizeof(*engine)))) return E_OUTOFMEMORY;
     pthread_mutex_init(&engine->lock, NULL);
     engine->backend = backend;
@@ -167,8 +175,10 @@ HRESULT engine_create(const struct backend_ops *backend, const char *key, enum m
     pthread_mutex_init(&engine->events_lock, NULL);
     engine->signal_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if ((engine->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 || engine->signal_fd < 0
-        || !(engine->mix = calloc((size_t)engine->default_period * format->channels, sizeof(float))))
+        || !(engine->mix = calloc((size_t)engine->default_period * format->channels, sizeof(float)))
+        || !(engine->gain = endpoint_gain_get(key, flow)))
     {
+        free(engine->mix);
         if (engine->wake_fd >= 0) close(engine->wake_fd);
         if (engine->signal_fd >= 0) close(engine->signal_fd);
         free(engine);
@@ -176,6 +186,12 @@ HRESULT engine_create(const struct backend_ops *backend, const char *key, enum m
     }
     *out = engine;
     return S_OK;
+}
+
+UINT32 engine_read_peaks(struct engine *engine, float *peaks)
+{
+    endpoint_meter_read(&engine->meter, engine->format.channels, peaks);
+    return engine->format.channels;
 }
 
 UINT32 engine_default_period(const struct engine *engine)
@@ -259,7 +275,8 @@ static void publish_clock(struct engine_stream *stream, UINT64 qpc, BOOL running
  * real time, and what it writes meanwhile stays ahead of the device's word. Called with the lock. */
 static void measure_device(struct engine *engine)
 {
-    UINT64 delay, device_heard, now, elapsed;
+    UINT64 delay, device_heard, now, elapsed, steady, clock_heard;
+    double line;
 
     if (!engine->playing || FAILED(engine->backend->stream_delay(engine->output, &delay, &engine->room))) return;
     engine->heard_qpc = qpc_now();
@@ -274,11 +291,23 @@ static void measure_device(struct engine *engine)
     else if (now - engine->device_moved > (engine->lead + engine->period_frames) * 1000000000ull / engine->format.rate)
         engine->stalled += elapsed * engine->format.rate / 1000000000;
     device_heard += engine->stalled;
+    /* The clocks go by the line through the device's word, which is straight where the word is
+     * coarse or jittery; never beyond heard (which real time holds back), never back. */
+    line = device_clock_update(&engine->device_clock, device_heard, now, engine->lead + engine->period_frames);
+    clock_heard = (UINT64)max(line, 0.0);
+    /* A device's word dips now and then for one measure (pipewire-pulse's read index moves a
+     * quantum at a time, and libpulse's interpolation jumps back by a write): real time since the
+     * last measure holds the schedule steady through it, never more than a period ahead of the
+     * word. */
+    steady = engine->heard + (UINT64)(elapsed * (engine->format.rate * (1 - PACE_TOLERANCE) / 1e9));
+    if (device_heard < steady) device_heard = min(steady, device_heard + engine->period_frames);
     engine->paced_heard += elapsed * (engine->format.rate * (1 + PACE_TOLERANCE) / 1e9);
     engine->paced_heard = min(engine->paced_heard, (double)(device_heard + engine->period_frames));
     engine->paced_time = now;
     device_heard = min(device_heard, (UINT64)engine->paced_heard);
     if (device_heard > engine->heard) engine->heard = device_heard;
+    clock_heard = min(clock_heard, engine->heard);
+    if (clock_heard > engine->clock_heard) engine->clock_heard = clock_heard;
 }
 
 /* Each started stream's clock from the device's, as of when the device was measured (mixing
@@ -293,7 +322,7 @@ static void update_clocks(struct engine *engine)
     {
         stream = engine->streams[i];
         if (!stream->started) continue;
-        heard = stream_frames_at(stream, engine->heard);
+        heard = stream_frames_at(stream, engine->clock_heard);
         if (heard > stream->heard) stream->heard = min(heard, stream->consumed);
         publish_clock(stream, qpc, engine->playing);
     }
@@ -322,16 +351,16 @@ static void read_ring(struct engine_stream *stream, UINT64 index, UINT32 frames,
 }
 
 /* Gains for this period, sanitized: the program writes them. */
-static void stream_gains(const struct engine_stream *stream, float *gains)
+void engine_stream_gains(const struct stream_shared *shared, UINT32 channels, float *gains)
 {
-    float session = stream->shared->session_volume, gain, channel;
+    float session = shared->session_volume, gain, channel;
     UINT32 i;
 
     if (!(session >= 0.0f && session <= 1.0f)) session = 0.0f;
-    for (i = 0; i < stream->format.channels; i++)
+    for (i = 0; i < channels; i++)
     {
-        gain = stream->shared->volumes[i];
-        channel = stream->shared->session_channels[i];
+        gain = shared->volumes[i];
+        channel = shared->session_channels[i];
         gains[i] = (gain >= 0.0f && gain <= 1.0f && channel >= 0.0f && channel <= 1.0f) ? gain * channel * session : 0.0f;
     }
 }
@@ -398,7 +427,8 @@ static void mix_stream(struct engine *engine, struct engine_stream *stream)
      * wrote the rest): its frames end the period, after silence, and the rest follows without a
      * hole. */
     offset = !stream->mixed && produced < period ? period - produced : 0;
-    stream_gains(stream, gains);
+    engine_stream_gains(stream->shared, stream->format.channels, gains);
+    endpoint_meter_stream(stream->shared->peak_bits, out, gains, stream->format.channels, produced);
     channels_accumulate(&stream->matrix, out, engine->mix + (size_t)offset * engine->format.channels, gains, produced);
 
     stream->mixed = TRUE;
@@ -420,6 +450,15 @@ static BOOL any_started(const struct engine *engine)
     return FALSE;
 }
 
+/* Whether the device still holds what stopped streams left in it. Its word on what it played can
+ * run ahead of the listener by what it holds beyond it (PipeWire's graph after pipewire-pulse read
+ * a quantum): it plays on for its lead past the last frame before it stops, or their last frames
+ * are cut. Called with the lock. */
+static BOOL playing_out(const struct engine *engine)
+{
+    return engine->playing && engine->heard < engine->audible_end + engine->lead;
+}
+
 /* Whether a new period can take effect now: no stream is playing at the old one (those starting
  * have not been mixed yet) and the device has played out what stopped streams left in it. Called
  * with the lock. */
@@ -429,7 +468,7 @@ static BOOL period_can_change(const struct engine *engine)
 
     for (i = 0; i < engine->stream_count; i++)
         if (engine->streams[i]->started && engine->streams[i]->mixed) return FALSE;
-    if (engine->playing && engine->heard < engine->audible_end) return FALSE;
+    if (playing_out(engine)) return FALSE;
     return engine->period_frames != wanted_period(engine);
 }
 
@@ -448,18 +487,28 @@ UINT32 engine_current_period(struct engine *engine)
  * stopped stream's last frames are heard, as on Windows, not dropped). Called with the lock. */
 static BOOL engine_busy(const struct engine *engine)
 {
-    return any_started(engine) || (engine->playing && engine->heard < engine->audible_end);
+    return any_started(engine) || playing_out(engine);
 }
 
 /* Event-driven clients refill once a period. As on Windows, a stream's event goes on firing once
  * it was started, also after Stop and Reset: a program's audio thread that waits for it without a
- * timeout wakes to see that it should end. The signalling thread sets the events. Called with the
- * lock. */
+ * timeout wakes to see that it should end. The signalling thread sets the events once the engine
+ * thread lets go of the lock (engine_unlock), so that it does not wake only to wait for it. Called
+ * with the lock. */
 static void signal_events(struct engine *engine)
 {
+    engine->signal_due = TRUE;
+}
+
+/* Unlocks the engine thread's lock and wakes the signalling thread if a period passed. */
+static void engine_unlock(struct engine *engine)
+{
+    BOOL due = engine->signal_due;
     UINT64 one = 1;
 
-    if (write(engine->signal_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+    engine->signal_due = FALSE;
+    pthread_mutex_unlock(&engine->lock);
+    if (due && write(engine->signal_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
         WINE_WARN("cannot wake the signalling thread: %s\n", strerror(errno));
 }
 
@@ -483,6 +532,9 @@ static HRESULT mix_period(struct engine *engine)
     mix_clear(engine->mix, (size_t)engine->period_frames * engine->format.channels);
     for (i = 0; i < engine->stream_count; i++)
         if (engine->streams[i]->started) mix_stream(engine, engine->streams[i]);
+    capture_loopback_mix(&engine->loopback, engine->key, engine->mix, engine->period_frames);
+    endpoint_gain_apply(engine->gain, &engine->meter, engine->mix, engine->format.channels, engine->period_frames,
+                        engine->format.rate);
     if (FAILED(hr = engine->backend->stream_write(engine->output, engine->mix, engine->period_frames)))
         return hr;
     engine->written += engine->period_frames;
@@ -531,7 +583,7 @@ static void go_idle(struct engine *engine)
     if (!engine->playing) return;
     engine->backend->stream_stop(engine->output);
     engine->playing = FALSE;
-    engine->heard = engine->written;
+    engine->heard = engine->clock_heard = engine->written;
     for (i = 0; i < engine->stream_count; i++) engine->streams[i]->mark_count = 0;
 }
 
@@ -554,6 +606,7 @@ static HRESULT start_device(struct engine *engine)
     engine->paced_heard = engine->device_heard = engine->heard;
     engine->paced_time = engine->device_moved = monotonic_ns();
     engine->stalled = 0;
+    device_clock_reset(&engine->device_clock, engine->format.rate);
     return S_OK;
 }
 
@@ -625,7 +678,7 @@ HRESULT engine_run(struct engine *engine)
             go_idle(engine);
             /* The device rests; stopped streams' events go on at the period. */
             timeout = keep_events_going(engine, -1);
-            pthread_mutex_unlock(&engine->lock);
+            engine_unlock(engine);
             backend_poll(&wake, 1, timeout);
             engine_drain_wake(engine);
             continue;
@@ -638,7 +691,7 @@ HRESULT engine_run(struct engine *engine)
             WINE_ERR("cannot open %s: %#x\n", engine->key, (unsigned int)hr);
             engine->output = NULL;
             invalidate_streams(engine);
-            pthread_mutex_unlock(&engine->lock);
+            engine_unlock(engine);
             /* Wait for the next control call rather than spin on a device that is gone. */
             poll(&wake, 1, -1);
             engine_drain_wake(engine);
@@ -654,13 +707,13 @@ HRESULT engine_run(struct engine *engine)
         if (FAILED(hr)) drop_device(engine, hr);
         update_clocks(engine);
         timeout = keep_events_going(engine, time_to_next_period(engine));
-        pthread_mutex_unlock(&engine->lock);
+        engine_unlock(engine);
 
         if (SUCCEEDED(hr) && FAILED(hr = engine->backend->stream_wait(engine->output, engine->wake_fd, timeout)))
         {
             pthread_mutex_lock(&engine->lock);
             drop_device(engine, hr);
-            pthread_mutex_unlock(&engine->lock);
+            engine_unlock(engine);
         }
         engine_drain_wake(engine);
     }
@@ -746,7 +799,8 @@ HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format
     if (!(stream->in_buffer = malloc((size_t)stream->in_max_frames * channels * sizeof(float)))) goto fail;
 
     shared_size = offsetof(struct stream_shared, data[(size_t)buffer_frames * stream->frame_bytes]);
-    if (NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &shared_size, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE))
+    if (NtAllocateVirtualMemory(NtCurrentProcess(), &base, engine_shared_zero_bits, &shared_size,
+                                MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE))
         goto fail;
     stream->shared = base;
     stream->shared->buffer_frames = buffer_frames;

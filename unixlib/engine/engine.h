@@ -14,12 +14,19 @@ HRESULT engine_create(const struct backend_ops *backend, const char *key, enum m
 UINT32 engine_default_period(const struct engine *engine);
 UINT32 engine_min_period(const struct engine *engine);
 UINT32 engine_current_period(struct engine *engine);
+/* IAudioMeterInformation: the peaks of the last period mixed, per channel, into peaks
+ * (MMDEVAPI_MAX_CHANNELS); returns the mix's channel count. */
+UINT32 engine_read_peaks(struct engine *engine, float *peaks);
 /* The engine thread's life: returns only when the engine cannot go on. */
 HRESULT engine_run(struct engine *engine);
 /* The signalling thread's life: sets the programs' events when the engine thread says a period
  * passed. NtSetEvent waits for the wineserver, which a busy machine may keep for many ms; the
  * engine thread must not. */
 HRESULT engine_signal_run(struct engine *engine);
+
+/* NtAllocateVirtualMemory's zero_bits for the memory both halves map (the streams' rings): set by
+ * unixlib/wow64.c for a 32-bit program, whose pointers reach only the low 2 GiB. */
+extern ULONG_PTR engine_shared_zero_bits;
 
 /* period_frames: the period the program wants, in device frames; 0 for the default. */
 HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format *format, UINT32 flags,
@@ -31,5 +38,8 @@ HRESULT engine_stream_stop(struct engine_stream *stream);
 HRESULT engine_stream_reset(struct engine_stream *stream);
 HRESULT engine_stream_set_event(struct engine_stream *stream, HANDLE event);
 HRESULT engine_stream_set_rate(struct engine_stream *stream, UINT64 rate_millihz);
+/* A stream's gains for this period, per channel of the stream (IAudioStreamVolume x the session's
+ * volume, mute and channel volumes), sanitized: the program writes them. Capture applies them too. */
+void engine_stream_gains(const struct stream_shared *shared, UINT32 channels, float *gains);
 
 #endif
