@@ -290,7 +290,8 @@ static void measure_device(struct engine *engine)
     }
     else if (now - engine->device_moved > (engine->lead + engine->period_frames) * 1000000000ull / engine->format.rate)
         engine->stalled += elapsed * engine->format.rate / 1000000000;
-    device_heard += engine->stalled;
+    /* Never past what was written: a stalled device whose buffer is full takes nothing more. */
+    device_heard = min(device_heard + engine->stalled, engine->written);
     /* The clocks go by the line through the device's word, which is straight where the word is
      * coarse or jittery; never beyond heard (which real time holds back), never back. */
     line = device_clock_update(&engine->device_clock, device_heard, now, engine->lead + engine->period_frames);
@@ -610,6 +611,18 @@ static HRESULT start_device(struct engine *engine)
     return S_OK;
 }
 
+/* A device that stalled with its buffer full (PipeWire's ALSA plugin once its stream stood
+ * still, alsa-lib's pulse plugin keeping what it held) would take no period again: it starts
+ * anew, and what it held is lost. Called with the lock. */
+static void restart_if_stuck(struct engine *engine)
+{
+    if (!engine->playing || !engine->stalled || engine->room >= engine->period_frames) return;
+    WINE_WARN("device %s stalled with its buffer full: starting it again\n", engine->key);
+    engine->backend->stream_stop(engine->output);
+    engine->playing = FALSE;
+    engine->heard = engine->written;
+}
+
 /* Whether the next period is due: the device has played down to its lead and has room for it.
  * Called with the lock. */
 static BOOL period_due(const struct engine *engine)
@@ -697,6 +710,7 @@ HRESULT engine_run(struct engine *engine)
             engine_drain_wake(engine);
             continue;
         }
+        restart_if_stuck(engine);
         hr = engine->playing ? S_OK : start_device(engine);
         measure_device(engine);
         /* One period per period of the device's clock: every stream is read, and its client
