@@ -383,6 +383,21 @@ static BOOL play(struct player *players, unsigned int count, DWORD stagger)
         if (GetTickCount() - start > limit)
         {
             good = ok(0, "the streams did not play to their end in %lu ms\n", limit);
+            for (i = 0; i < started; i++)
+            {
+                UINT64 position = 0, frequency = 1;
+                IAudioClock *clock;
+
+                IAudioClient_GetCurrentPadding(players[i].ac, &padding);
+                if (SUCCEEDED(IAudioClient_GetService(players[i].ac, &IID_IAudioClock, (void **)&clock)))
+                {
+                    IAudioClock_GetFrequency(clock, &frequency);
+                    IAudioClock_GetPosition(clock, &position, NULL);
+                    IAudioClock_Release(clock);
+                }
+                trace("stream %u: %u of %u frames written, padding %u, clock at %.3f s\n", i, players[i].written,
+                      players[i].frames, padding, (double)position / frequency);
+            }
             break;
         }
         Sleep(5);
@@ -838,7 +853,12 @@ static BOOL play_event_driven(const float *frames, UINT32 count, BOOL small_peri
          * own phase): the period shows from there on. */
         if (events++ > 1 && c->deviation_count < c->deviation_max)
             c->deviations[c->deviation_count++] = fabs(now - last - period_seconds) * 1000;
-        if (!padding) c->empty++;
+        if (!padding)
+        {
+            c->empty++;
+            trace("%s: empty at event %u, %.2f ms after the one before\n", small_period ? "smallest period" : "default period",
+                  events - 1, (now - last) * 1000);
+        }
         c->events++;
         last = now;
         if (!mark_time && now - start >= 0.5)
