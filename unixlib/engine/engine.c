@@ -43,6 +43,9 @@ ULONG_PTR engine_shared_zero_bits;
 #define PACE_TOLERANCE 0.002
 /* Periods mixed back to back at most, after the engine thread woke late. */
 #define CATCH_UP_PERIODS 8
+/* A device that took nothing for this long with its buffer full is stuck, not busy: a server's
+ * hiccup passes sooner, and then nothing it held is lost. */
+#define STUCK_NS 200000000ull
 /* Periods of history kept to map device frames back to stream frames: more than a device ever
  * holds queued. */
 #define POSITION_MARKS 64
@@ -290,8 +293,7 @@ static void measure_device(struct engine *engine)
     }
     else if (now - engine->device_moved > (engine->lead + engine->period_frames) * 1000000000ull / engine->format.rate)
         engine->stalled += elapsed * engine->format.rate / 1000000000;
-    /* Never past what was written: a stalled device whose buffer is full takes nothing more. */
-    device_heard = min(device_heard + engine->stalled, engine->written);
+    device_heard += engine->stalled;
     /* The clocks go by the line through the device's word, which is straight where the word is
      * coarse or jittery; never beyond heard (which real time holds back), never back. */
     line = device_clock_update(&engine->device_clock, device_heard, now, engine->lead + engine->period_frames);
@@ -306,6 +308,8 @@ static void measure_device(struct engine *engine)
     engine->paced_heard = min(engine->paced_heard, (double)(device_heard + engine->period_frames));
     engine->paced_time = now;
     device_heard = min(device_heard, (UINT64)engine->paced_heard);
+    /* Never past what was written: a stalled device whose buffer is full takes nothing more. */
+    device_heard = min(device_heard, engine->written);
     if (device_heard > engine->heard) engine->heard = device_heard;
     clock_heard = min(clock_heard, engine->heard);
     if (clock_heard > engine->clock_heard) engine->clock_heard = clock_heard;
@@ -612,11 +616,13 @@ static HRESULT start_device(struct engine *engine)
 }
 
 /* A device that stalled with its buffer full (PipeWire's ALSA plugin once its stream stood
- * still, alsa-lib's pulse plugin keeping what it held) would take no period again: it starts
- * anew, and what it held is lost. Called with the lock. */
+ * still) would take no period again: after STUCK_NS it starts anew, and what it held is lost.
+ * Called with the lock. */
 static void restart_if_stuck(struct engine *engine)
 {
-    if (!engine->playing || !engine->stalled || engine->room >= engine->period_frames) return;
+    if (!engine->playing || engine->room >= engine->period_frames
+        || monotonic_ns() - engine->device_moved < STUCK_NS)
+        return;
     WINE_WARN("device %s stalled with its buffer full: starting it again\n", engine->key);
     engine->backend->stream_stop(engine->output);
     engine->playing = FALSE;
