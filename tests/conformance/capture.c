@@ -505,6 +505,20 @@ static BOOL find_sum(const float *captured, UINT32 frames, UINT32 channels, UINT
     return FALSE;
 }
 
+/* AUDCLNT_BUFFERFLAGS_SILENT marks exactly the loopback packets whose samples are all silence: a
+ * program may skip them. (A microphone's packets carry no flag, zeros or not: Wine's tests of
+ * Windows say so.) Returns whether the packet was silent. */
+static BOOL check_loopback_silent_flag(const float *data, UINT32 frames, UINT32 channels, DWORD flags)
+{
+    BOOL silent = TRUE;
+    size_t i;
+
+    for (i = 0; silent && i < (size_t)frames * channels; i++) silent = data[i] == 0.0f;
+    ok(silent == !!(flags & AUDCLNT_BUFFERFLAGS_SILENT), "a loopback packet of %u frames %s silence, flags %#lx\n",
+       frames, silent ? "of" : "not of", flags);
+    return silent;
+}
+
 /* Loopback: what the render endpoint plays. Two streams of ours, at the mix format, come back as
  * their sum sample for sample: on PulseAudio from the sink's monitor (the harness's other stream
  * plays zeros), on ALSA from our engine's own mix, where nothing arrives while nothing plays. */
@@ -512,7 +526,7 @@ static void test_loopback(IMMDevice *capture_dev)
 {
     enum { PLAYERS = 2 };
     UINT32 signal_frames, total_frames, frames = 0, written[PLAYERS] = {0}, got, next_size, padding, buffer = 0;
-    UINT32 block, starts[2] = {0}, i, j, k;
+    UINT32 block, starts[2] = {0}, silent, i, j, k;
     IAudioRenderClient *render[PLAYERS] = {0};
     IAudioClient *player[PLAYERS] = {0};
     IAudioCaptureClient *capture = NULL;
@@ -557,12 +571,15 @@ static void test_loopback(IMMDevice *capture_dev)
         hr = IAudioCaptureClient_GetNextPacketSize(capture, &next_size);
         ok(hr == S_OK && !next_size, "loopback while nothing plays: got %08lx, a packet of %u\n", hr, next_size);
     }
-    /* Drop what the monitor gave before the players start (the harness's stream of zeros). */
-    while (IAudioCaptureClient_GetBuffer(capture, &data, &got, &flags, &position, &qpc) == S_OK)
+    /* Drop what the monitor gave before the players start (the harness's stream of zeros): silent
+     * packets, flagged so. */
+    for (silent = 0; IAudioCaptureClient_GetBuffer(capture, &data, &got, &flags, &position, &qpc) == S_OK;)
     {
+        silent += check_loopback_silent_flag((const float *)data, got, mix->nChannels, flags);
         next = position + got;
         IAudioCaptureClient_ReleaseBuffer(capture, got);
     }
+    if (env.backend != TEST_BACKEND_ALSA) ok(silent > 0, "no silent packet from the monitor while nothing of ours played\n");
 
     /* Two streams play their signals; the loopback reads meanwhile. */
     signal_frames = mix->nSamplesPerSec * 3 / 10;
@@ -598,6 +615,7 @@ static void test_loopback(IMMDevice *capture_dev)
         {
             if (frames + got <= total_frames)
             {
+                check_loopback_silent_flag((const float *)data, got, mix->nChannels, flags);
                 ok(position == next, "loopback packet at %I64u, expected %I64u (flags %#lx)\n", position, next, flags);
                 next = position + got;
                 memcpy(captured + (size_t)frames * block, data, (size_t)got * block);

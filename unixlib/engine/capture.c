@@ -234,6 +234,18 @@ static void publish_clock(struct capture_stream *stream)
     __atomic_store_n(&shared->clock.seq, seq + 2, __ATOMIC_RELEASE);
 }
 
+/* Whether samples are all silence. A loopback packet of silence says so (AUDCLNT_BUFFERFLAGS_SILENT)
+ * for programs that skip what they need not process; a microphone's packets do not (Windows' come
+ * without flags in Wine's tests, and a null source's zeros are data). */
+static BOOL is_silence(const float *samples, size_t count)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++)
+        if (samples[i] != 0.0f) return FALSE;
+    return TRUE;
+}
+
 /* Writes the packet at the head of the staging area into the ring, or counts it lost if the ring
  * is full. Called with the lock. */
 static void emit_packet(struct capture_stream *stream)
@@ -254,7 +266,10 @@ static void emit_packet(struct capture_stream *stream)
         packet->position = stream->position;
         /* The device's measures jitter: a packet is never stamped before the one ahead of it. */
         packet->qpc = stream->last_qpc = max(device_frame_time(engine, device_frame), stream->last_qpc);
-        packet->flags = stream->lost ? AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY : 0;
+        packet->flags = (stream->lost ? AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY : 0)
+                        | (engine->flow == MMDEVAPI_LOOPBACK
+                           && is_silence(stream->staged, (size_t)frames * stream->format.channels)
+                           ? AUDCLNT_BUFFERFLAGS_SILENT : 0);
         stream->lost = FALSE;
         stream->written += frames;
         __atomic_store_n(&stream->shared->write_frames, stream->written, __ATOMIC_RELEASE);
