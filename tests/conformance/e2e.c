@@ -681,8 +681,9 @@ static void check_counting(const struct expect *e)
     free(rec);
 }
 
-/* (e) 10 s of frames that each say their index: every one arrives once, in order, without a gap. */
-static void test_continuity(void)
+/* (e) 10 s of frames that each say their index: every one arrives once, in order, without a gap.
+ * A timing case: a server that underflowed because the machine stalled leaves a hole too. */
+static void test_continuity(BOOL unused)
 {
     const UINT32 count = RECORDING_RATE * 10;
     struct expect e = {.name = "10 s of counting frames"};
@@ -740,6 +741,60 @@ static void test_short_start(void)
         {
             e.signal = sig;
             check_counting(&e);
+        }
+    }
+    player_close(&p);
+    free(sig);
+}
+
+/* (i) A program that stops feeding for a second (a game that hitched, a debugger's breakpoint)
+ * and goes on: the stream plays out what it had, stays silent, then plays on; each part arrives
+ * whole at the device, with nothing lost or repeated, also from the device's own recovery. */
+static void test_pause_in_feeding(BOOL unused)
+{
+    const UINT32 count = RECORDING_RATE * 3 / 2, first = RECORDING_RATE / 2;
+    struct expect before = {.name = "before a 1 s pause in feeding", .length = first, .frames = first};
+    struct expect after = {.name = "after a 1 s pause in feeding", .length = count - first, .frames = count - first};
+    struct player p;
+    UINT32 padding;
+    float *sig;
+    DWORD begin;
+    HRESULT hr;
+    UINT32 i;
+
+    if (!(sig = malloc(count * 2 * sizeof(float)))) return;
+    for (i = 0; i < count; i++) counting_frame(3000000 + i, sig + i * 2);
+    rec_begin();
+    if (player_open(&p, &mix.Format, 0, sig, first))
+    {
+        player_feed(&p);
+        hr = IAudioClient_Start(p.ac);
+        ok(hr == S_OK, "Start: got %08lx, expected S_OK\n", hr);
+        p.started = TRUE;
+        for (begin = GetTickCount(); hr == S_OK && GetTickCount() - begin < 3000; Sleep(5))
+        {
+            player_feed(&p);
+            hr = IAudioClient_GetCurrentPadding(p.ac, &padding);
+            if (p.written == first && !padding) break;
+        }
+        ok(hr == S_OK && !padding, "the first part did not play out: padding %u, got %08lx\n", padding, hr);
+        Sleep(1000);
+        hr = IAudioClient_GetCurrentPadding(p.ac, &padding);
+        ok(hr == S_OK && !padding, "padding %u after a second without data, got %08lx\n", padding, hr);
+        p.frames = count;
+        for (begin = GetTickCount(); hr == S_OK && GetTickCount() - begin < 4000; Sleep(5))
+        {
+            player_feed(&p);
+            hr = IAudioClient_GetCurrentPadding(p.ac, &padding);
+            if (p.written == count && !padding) break;
+        }
+        IAudioClient_Stop(p.ac);
+        if (!selftest)
+        {
+            before.signal = sig;
+            check_counting(&before);
+            after.signal = sig + (size_t)first * 2;
+            check_counting(&after);
         }
     }
     player_close(&p);
@@ -1045,10 +1100,11 @@ int main(int argc, char **argv)
         test_mix();
         test_volume();
         test_resampled();
-        test_continuity();
+        again_if_needed("10 s of counting frames", test_continuity, FALSE);
         again_if_needed("event-driven client", test_event_refill, FALSE);
         again_if_needed("event-driven client at the smallest period", test_event_refill, TRUE);
         test_short_start();
+        again_if_needed("a pause in feeding", test_pause_in_feeding, FALSE);
     }
     if (dev) IMMDevice_Release(dev);
     if (mme) IMMDeviceEnumerator_Release(mme);
