@@ -347,6 +347,23 @@ static BOOL player_feed(struct player *p)
     return TRUE;
 }
 
+/* Feeds a started stream until all its frames were written and played, or limit_ms passed;
+ * returns GetCurrentPadding's answer, *padding what it said last. */
+static HRESULT feed_to_end(struct player *p, DWORD limit_ms, UINT32 *padding)
+{
+    DWORD begin = GetTickCount();
+    HRESULT hr;
+
+    do
+    {
+        player_feed(p);
+        hr = IAudioClient_GetCurrentPadding(p->ac, padding);
+        if (p->written == p->frames && !*padding) break;
+        Sleep(5);
+    } while (hr == S_OK && GetTickCount() - begin < limit_ms);
+    return hr;
+}
+
 /* Plays the streams to their end, starting each stagger ms after the one before; marks where
  * their audio begins in the recording. */
 static BOOL play(struct player *players, unsigned int count, DWORD stagger)
@@ -710,7 +727,6 @@ static void test_short_start(void)
     struct player p;
     UINT32 padding;
     float *sig;
-    DWORD begin;
     BYTE *buf;
     HRESULT hr;
     UINT32 i;
@@ -730,12 +746,7 @@ static void test_short_start(void)
         if (hr == S_OK) hr = IAudioClient_Start(p.ac);
         ok(hr == S_OK, "writing %u frames, Start: got %08lx, expected S_OK\n", first, hr);
         p.started = TRUE;
-        for (begin = GetTickCount(); hr == S_OK && GetTickCount() - begin < 3000; Sleep(5))
-        {
-            player_feed(&p);
-            hr = IAudioClient_GetCurrentPadding(p.ac, &padding);
-            if (p.written == count && !padding) break;
-        }
+        if (hr == S_OK) feed_to_end(&p, 3000, &padding);
         IAudioClient_Stop(p.ac);
         if (!selftest)
         {
@@ -756,9 +767,8 @@ static void test_pause_in_feeding(BOOL unused)
     struct expect before = {.name = "before a 1 s pause in feeding", .length = first, .frames = first};
     struct expect after = {.name = "after a 1 s pause in feeding", .length = count - first, .frames = count - first};
     struct player p;
-    UINT32 padding;
+    UINT32 padding = 0;
     float *sig;
-    DWORD begin;
     HRESULT hr;
     UINT32 i;
 
@@ -771,23 +781,13 @@ static void test_pause_in_feeding(BOOL unused)
         hr = IAudioClient_Start(p.ac);
         ok(hr == S_OK, "Start: got %08lx, expected S_OK\n", hr);
         p.started = TRUE;
-        for (begin = GetTickCount(); hr == S_OK && GetTickCount() - begin < 3000; Sleep(5))
-        {
-            player_feed(&p);
-            hr = IAudioClient_GetCurrentPadding(p.ac, &padding);
-            if (p.written == first && !padding) break;
-        }
+        if (hr == S_OK) hr = feed_to_end(&p, 3000, &padding);
         ok(hr == S_OK && !padding, "the first part did not play out: padding %u, got %08lx\n", padding, hr);
         Sleep(1000);
         hr = IAudioClient_GetCurrentPadding(p.ac, &padding);
         ok(hr == S_OK && !padding, "padding %u after a second without data, got %08lx\n", padding, hr);
         p.frames = count;
-        for (begin = GetTickCount(); hr == S_OK && GetTickCount() - begin < 4000; Sleep(5))
-        {
-            player_feed(&p);
-            hr = IAudioClient_GetCurrentPadding(p.ac, &padding);
-            if (p.written == count && !padding) break;
-        }
+        if (hr == S_OK) feed_to_end(&p, 4000, &padding);
         IAudioClient_Stop(p.ac);
         if (!selftest)
         {
