@@ -28,8 +28,9 @@ enum mmdevapi_unix_call
     unix_set_program,
     unix_endpoint_get_volume,
     unix_endpoint_set_volume,
-    unix_endpoint_volume_wait,
+    unix_endpoints_watch,
     unix_engine_get_peaks,
+    unix_engine_device_gone,
     unix_call_count
 };
 
@@ -113,6 +114,14 @@ struct engine_run_params
     HRESULT result;
 };
 
+/* unix_engine_device_gone: the engine's endpoint went away; its streams answer
+ * AUDCLNT_E_DEVICE_INVALIDATED from now on. */
+struct engine_device_gone_params
+{
+    UINT64 engine;
+    HRESULT result;
+};
+
 struct engine_get_period_params
 {
     UINT64 engine;
@@ -191,11 +200,16 @@ struct endpoint_volume_params
     HRESULT result;
 };
 
-/* The long-running call of our volume thread (a Wine thread the PE side creates): returns S_OK
- * once any endpoint's volume or mute may have changed, by anyone, or S_FALSE after timeout_ms. */
-struct endpoint_volume_wait_params
+/* What endpoints_watch_params.changes reports. */
+#define MMDEVAPI_CHANGED_VOLUME     0x1     /* an endpoint's volume or mute, by anyone */
+#define MMDEVAPI_CHANGED_ENDPOINTS  0x2     /* an endpoint came or went, or a default changed */
+
+/* The long-running call of our watch thread (a Wine thread the PE side creates): returns S_OK
+ * once something of changes may have changed, S_FALSE with changes 0 after timeout_ms. */
+struct endpoints_watch_params
 {
     UINT32 timeout_ms;
+    UINT32 changes;                         /* output: MMDEVAPI_CHANGED_* */
     HRESULT result;
 };
 

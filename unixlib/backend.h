@@ -64,13 +64,15 @@ struct backend_ops
      * sink or source node's SPA_PARAM_Props (channelVolumes, the cube of these levels, and mute). */
     HRESULT (*volume_get)(const char *key, enum mmdevapi_flow flow, struct endpoint_volume *volume);
     HRESULT (*volume_set)(const char *key, enum mmdevapi_flow flow, const struct endpoint_volume *volume);
-    /* Returns S_OK as soon as any endpoint's volume or mute may have changed, by us or anyone else
-     * (the desktop's mixer, pactl, amixer), S_FALSE once timeout_ns passed (negative: none);
-     * a failure when it cannot watch now (the caller waits a while before asking again). Only our
-     * volume thread, a Wine thread, calls it: it may keep a connection from one call to the next.
-     * A backend should answer within a few ms of the change: IAudioEndpointVolumeCallback's
-     * OnNotify must reach the program within 100 ms. */
-    HRESULT (*volume_wait)(INT64 timeout_ns);
+    /* Returns S_OK as soon as something may have changed, with *changes saying what
+     * (MMDEVAPI_CHANGED_*): any endpoint's volume or mute, by us or anyone else (the desktop's
+     * mixer, pactl, amixer); an endpoint added or removed, or another default. S_FALSE once
+     * timeout_ns passed (negative: none); a failure when it cannot watch now (the caller waits a
+     * while before asking again). Only our watch thread, a Wine thread, calls it: it may keep a
+     * connection from one call to the next. A backend should answer within a few ms of the
+     * change: IAudioEndpointVolumeCallback's OnNotify and IMMNotificationClient's calls must
+     * reach the program within 100 ms. */
+    HRESULT (*watch)(INT64 timeout_ns, UINT32 *changes);
 };
 
 #ifdef HAVE_PIPEWIRE

@@ -11,6 +11,7 @@
 #include <wine/debug.h>
 
 #include <pthread.h>
+#include <time.h>
 
 #include "backend.h"
 #include "engine/engine.h"
@@ -239,6 +240,18 @@ static NTSTATUS engine_signal_call(void *args)
     return STATUS_SUCCESS;
 }
 
+static NTSTATUS engine_device_gone_call(void *args)
+{
+    struct engine_device_gone_params *params = args;
+    struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+    struct capture_engine *capture = engine ? NULL : handle_get(params->engine, HANDLE_CAPTURE_ENGINE);
+
+    if (engine) engine_device_gone(engine);
+    else if (capture) capture_engine_device_gone(capture);
+    params->result = engine || capture ? S_OK : E_INVALIDARG;
+    return STATUS_SUCCESS;
+}
+
 static NTSTATUS engine_get_period_call(void *args)
 {
     struct engine_get_period_params *params = args;
@@ -431,12 +444,23 @@ static NTSTATUS endpoint_set_volume_call(void *args)
     return STATUS_SUCCESS;
 }
 
-static NTSTATUS endpoint_volume_wait_call(void *args)
+static NTSTATUS endpoints_watch_call(void *args)
 {
-    struct endpoint_volume_wait_params *params = args;
+    struct endpoints_watch_params *params = args;
     INT64 timeout_ns = (INT64)params->timeout_ms * 1000000;
+    struct timespec delay;
 
-    params->result = backend ? endpoint_volume_wait(backend, timeout_ns) : E_FAIL;
+    params->changes = 0;
+    if (!backend) params->result = E_FAIL;
+    else if (backend->watch) params->result = backend->watch(timeout_ns, &params->changes);
+    else
+    {
+        /* Nothing to watch: only this process changes the engine's gain, and it says so itself. */
+        delay.tv_sec = timeout_ns / 1000000000;
+        delay.tv_nsec = timeout_ns % 1000000000;
+        nanosleep(&delay, NULL);
+        params->result = S_FALSE;
+    }
     return STATUS_SUCCESS;
 }
 
@@ -473,8 +497,9 @@ __attribute__((visibility("default"))) const unixlib_entry_t __wine_unix_call_fu
     set_program_call,
     endpoint_get_volume_call,
     endpoint_set_volume_call,
-    endpoint_volume_wait_call,
+    endpoints_watch_call,
     engine_get_peaks_call,
+    engine_device_gone_call,
 };
 
 C_ASSERT(ARRAY_SIZE(__wine_unix_call_funcs) == unix_call_count);

@@ -20,10 +20,65 @@ struct collection
 };
 
 /* Notification clients are the process's, whatever enumerator registered them. Windows does not
- * hold a reference on them: the program keeps them alive until it unregisters. */
+ * hold a reference on them: the program keeps them alive until it unregisters, so an unregistering
+ * thread waits for a call in flight to that client to end (unless it is that call's own thread). */
 static SRWLOCK clients_lock = SRWLOCK_INIT;
+static CONDITION_VARIABLE client_call_done = CONDITION_VARIABLE_INIT;
 static IMMNotificationClient **clients;
 static UINT clients_count, clients_capacity;
+static IMMNotificationClient *client_in_call;
+static DWORD client_call_thread;
+
+static void notify_one(IMMNotificationClient *client, const struct endpoint_change *change)
+{
+    static const ERole roles[] = { eConsole, eMultimedia, eCommunications };
+    UINT32 i;
+
+    switch (change->kind)
+    {
+    case ENDPOINT_ADDED:
+        TRACE("%p: OnDeviceAdded(%s)\n", client, debugstr_w(change->id));
+        IMMNotificationClient_OnDeviceAdded(client, change->id);
+        break;
+    case ENDPOINT_STATE:
+        TRACE("%p: OnDeviceStateChanged(%s, %#lx)\n", client, debugstr_w(change->id), change->state);
+        IMMNotificationClient_OnDeviceStateChanged(client, change->id, change->state);
+        break;
+    case ENDPOINT_DEFAULT:
+        /* One endpoint is the default of every role here. */
+        for (i = 0; i < ARRAY_SIZE(roles); i++)
+        {
+            TRACE("%p: OnDefaultDeviceChanged(%u, %u, %s)\n", client, change->flow, roles[i],
+                  debugstr_w(change->has_id ? change->id : NULL));
+            IMMNotificationClient_OnDefaultDeviceChanged(client, change->flow, roles[i],
+                                                         change->has_id ? change->id : NULL);
+        }
+        break;
+    }
+}
+
+void notify_endpoint_clients(const struct endpoint_change *changes, UINT32 count)
+{
+    IMMNotificationClient *client;
+    UINT32 c, i;
+
+    for (c = 0; c < count; c++)
+        /* Clients may register and unregister from their calls: look the list up each time. */
+        for (i = 0;; i++)
+        {
+            AcquireSRWLockExclusive(&clients_lock);
+            client = i < clients_count ? clients[i] : NULL;
+            client_in_call = client;
+            client_call_thread = GetCurrentThreadId();
+            ReleaseSRWLockExclusive(&clients_lock);
+            if (!client) break;
+            notify_one(client, &changes[c]);
+            AcquireSRWLockExclusive(&clients_lock);
+            client_in_call = NULL;
+            WakeAllConditionVariable(&client_call_done);
+            ReleaseSRWLockExclusive(&clients_lock);
+        }
+}
 
 static inline struct enumerator *impl_from_IMMDeviceEnumerator(IMMDeviceEnumerator *iface)
 {
@@ -235,6 +290,7 @@ static HRESULT WINAPI enumerator_RegisterEndpointNotificationCallback(IMMDeviceE
     if (clients_count < clients_capacity) clients[clients_count++] = client;
     else hr = E_OUTOFMEMORY;
     ReleaseSRWLockExclusive(&clients_lock);
+    if (SUCCEEDED(hr)) devices_watch_start();
     return hr;
 }
 
@@ -255,6 +311,8 @@ static HRESULT WINAPI enumerator_UnregisterEndpointNotificationCallback(IMMDevic
             hr = S_OK;
             break;
         }
+    while (SUCCEEDED(hr) && client_in_call == client && client_call_thread != GetCurrentThreadId())
+        SleepConditionVariableSRW(&client_call_done, &clients_lock, INFINITE, 0);
     ReleaseSRWLockExclusive(&clients_lock);
     return hr;
 }

@@ -24,6 +24,8 @@ struct mmdevice **devices;
 UINT devices_count;
 static UINT devices_capacity;
 static struct mmdevice *default_devices[2];
+static struct mmdevice *reported_defaults[2];   /* what IMMNotificationClients were last told */
+static BOOL watch_started;
 static char backend_name[MMDEVAPI_BACKEND_NAME_MAX];
 static BOOL unix_ready;
 
@@ -313,7 +315,21 @@ static BOOL WINAPI init_once(INIT_ONCE *once, void *param, void **context)
     return TRUE;
 }
 
-/* Loads the backend once, then brings the endpoint list up to date. */
+/* With devices_lock: the notification clients know the endpoints as they are now. */
+static void mark_reported(void)
+{
+    UINT i;
+
+    for (i = 0; i < devices_count; i++)
+    {
+        devices[i]->reported = TRUE;
+        devices[i]->reported_state = devices[i]->state;
+    }
+    memcpy(reported_defaults, default_devices, sizeof(reported_defaults));
+}
+
+/* Loads the backend once, then brings the endpoint list up to date. What changed is told to the
+ * notification clients by the watch thread, once it runs, whoever looked first. */
 HRESULT devices_init(void)
 {
     static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
@@ -324,9 +340,117 @@ HRESULT devices_init(void)
     AcquireSRWLockExclusive(&devices_lock);
     refresh_flow(eRender, endpoints);
     refresh_flow(eCapture, endpoints);
+    if (!watch_started) mark_reported();
     ReleaseSRWLockExclusive(&devices_lock);
     free(endpoints);
     return S_OK;
+}
+
+static void add_change(struct endpoint_change *change, enum endpoint_change_kind kind, const struct mmdevice *device)
+{
+    change->kind = kind;
+    if ((change->has_id = !!device))
+    {
+        memcpy(change->id, device->id, sizeof(change->id));
+        change->state = device->state;
+    }
+}
+
+/* The backend says endpoints came or went, or a default changed: the list is brought up to date;
+ * the notification clients hear what changed since they were last told (an endpoint new to the
+ * process is added, then, if active, in that state too); the streams and sessions of an endpoint
+ * that went away are invalidated and disconnected for reason. */
+static void endpoints_changed(AudioSessionDisconnectReason reason)
+{
+    struct engine_device_gone_params gone_params;
+    struct endpoint_change *changes = NULL;
+    struct endpoint_info *endpoints;
+    struct mmdevice **gone = NULL, *device;
+    UINT32 count = 0, gone_count = 0, i;
+    EDataFlow flow;
+
+    if (!(endpoints = malloc(MMDEVAPI_ENDPOINTS_MAX * sizeof(*endpoints)))) return;
+    AcquireSRWLockExclusive(&devices_lock);
+    refresh_flow(eRender, endpoints);
+    refresh_flow(eCapture, endpoints);
+    if ((changes = calloc(devices_count * 2 + 2, sizeof(*changes))) && (gone = calloc(devices_count + 1, sizeof(*gone))))
+    {
+        for (i = 0; i < devices_count; i++)
+        {
+            device = devices[i];
+            if (!device->reported) add_change(&changes[count++], ENDPOINT_ADDED, device);
+            if (device->reported ? device->reported_state != device->state : device->state == DEVICE_STATE_ACTIVE)
+                add_change(&changes[count++], ENDPOINT_STATE, device);
+            if (device->reported && device->reported_state == DEVICE_STATE_ACTIVE && device->state != DEVICE_STATE_ACTIVE)
+                gone[gone_count++] = device;
+        }
+        for (flow = eRender; flow <= eCapture; flow++)
+            if (default_devices[flow] != reported_defaults[flow])
+            {
+                add_change(&changes[count], ENDPOINT_DEFAULT, default_devices[flow]);
+                changes[count++].flow = flow;
+            }
+        mark_reported();
+    }
+    ReleaseSRWLockExclusive(&devices_lock);
+    free(endpoints);
+
+    for (i = 0; i < gone_count; i++)
+    {
+        TRACE("endpoint %s went away\n", debugstr_w(gone[i]->id));
+        /* Engines are made once and never freed: reading their handles needs no lock. */
+        if ((gone_params.engine = gone[i]->engine)) wine_unix_call(unix_engine_device_gone, &gone_params);
+        if ((gone_params.engine = gone[i]->loopback_engine)) wine_unix_call(unix_engine_device_gone, &gone_params);
+        sessions_disconnect(gone[i], reason);
+    }
+    notify_endpoint_clients(changes, count);
+    free(changes);
+    free(gone);
+}
+
+/* The watch thread: wakes when the Linux side says something changed, and has it told. */
+static DWORD WINAPI watch_thread(void *arg)
+{
+    struct endpoints_watch_params params;
+    BOOL reachable = TRUE;
+
+    SetThreadDescription(GetCurrentThread(), L"mmdevapi endpoint watch");
+    for (;;)
+    {
+        params.timeout_ms = 1000;
+        if (wine_unix_call(unix_endpoints_watch, &params) || FAILED(params.result))
+        {
+            /* The server went away, and its endpoints with it. Look again a little later. */
+            if (reachable) endpoints_changed(DisconnectReasonServerShutdown);
+            reachable = FALSE;
+            Sleep(500);
+            continue;
+        }
+        reachable = TRUE;
+        if (params.changes & MMDEVAPI_CHANGED_ENDPOINTS) endpoints_changed(DisconnectReasonDeviceRemoval);
+        if (params.changes & MMDEVAPI_CHANGED_VOLUME) endpoint_volumes_changed();
+    }
+    return 0;
+}
+
+void devices_watch_start(void)
+{
+    HMODULE module;
+    HANDLE thread;
+
+    AcquireSRWLockExclusive(&devices_lock);
+    if (!watch_started && unix_ready
+        && GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                              (const WCHAR *)watch_thread, &module))
+    {
+        if ((thread = CreateThread(NULL, 0, watch_thread, NULL, 0, NULL)))
+        {
+            CloseHandle(thread);
+            watch_started = TRUE;
+        }
+        else ERR("no thread to watch the endpoints: %lu\n", GetLastError());
+    }
+    ReleaseSRWLockExclusive(&devices_lock);
 }
 
 /* Lives in one of the engine's long-running calls; returns only if the engine could not run. */

@@ -6,7 +6,8 @@
  * the cubic one mixers show (a scalar of 0.5 is PulseAudio's 50 %), its dB 60 log10 of it.
  * IAudioEndpointVolumeCallback::OnNotify runs on the thread that calls session events
  * (callbacks_post), for our own changes with the caller's context and for changes from outside,
- * which a thread of ours waits for in the Linux side and compares with what it last saw. */
+ * which our watch thread (devices.c) waits for in the Linux side and compares with what it last
+ * saw. */
 #include <math.h>
 #include "private.h"
 
@@ -23,7 +24,7 @@ struct endpoint_volume_object
     UINT32 callback_count;
 };
 
-/* What the volume thread last saw of an endpoint that has callbacks, to tell a change from none. */
+/* What the watch thread last saw of an endpoint that has callbacks, to tell a change from none. */
 struct volume_seen
 {
     struct volume_seen *next;
@@ -31,12 +32,12 @@ struct volume_seen
     struct endpoint_volume volume;
 };
 
-/* Taken around each change (the write and what it reads back), the volume thread's comparisons and
+/* Taken around each change (the write and what it reads back), the watch thread's comparisons and
  * the lists below; never while calling the program. */
 static SRWLOCK volumes_lock = SRWLOCK_INIT;
 static struct endpoint_volume_object *watched;
 static struct volume_seen *seen;
-static BOOL volume_thread_started;
+static BOOL watching;            /* a callback was registered: the watch thread runs */
 
 static inline struct endpoint_volume_object *impl_from_IAudioEndpointVolumeEx(IAudioEndpointVolumeEx *iface)
 {
@@ -174,7 +175,7 @@ static void queue_notify(struct mmdevice *device, const struct endpoint_volume *
     }
 }
 
-/* With volumes_lock: what the volume thread compares the endpoint's next reads with. */
+/* With volumes_lock: what the watch thread compares the endpoint's next reads with. */
 static void remember_volume(struct mmdevice *device, const struct endpoint_volume *volume)
 {
     struct volume_seen *entry;
@@ -190,55 +191,20 @@ static void remember_volume(struct mmdevice *device, const struct endpoint_volum
     if (entry) entry->volume = *volume;
 }
 
-/* The volume thread: wakes when the Linux side says a volume may have changed, and tells the
- * callbacks of each endpoint whose volume did. */
-static DWORD WINAPI volume_thread(void *arg)
+void endpoint_volumes_changed(void)
 {
-    struct endpoint_volume_wait_params params;
     struct endpoint_volume volume;
     struct volume_seen *entry;
 
-    SetThreadDescription(GetCurrentThread(), L"mmdevapi endpoint volume");
-    for (;;)
-    {
-        params.timeout_ms = 1000;
-        if (wine_unix_call(unix_endpoint_volume_wait, &params) || FAILED(params.result))
+    AcquireSRWLockExclusive(&volumes_lock);
+    for (entry = seen; entry; entry = entry->next)
+        if (SUCCEEDED(read_volume(entry->device, &volume)) && !volume_equal(&volume, &entry->volume))
         {
-            /* No server now: look again a little later. */
-            Sleep(500);
-            continue;
+            TRACE("endpoint %s changed from outside\n", debugstr_w(entry->device->id));
+            entry->volume = volume;
+            queue_notify(entry->device, &volume, NULL);
         }
-        if (params.result != S_OK) continue;
-        AcquireSRWLockExclusive(&volumes_lock);
-        for (entry = seen; entry; entry = entry->next)
-            if (SUCCEEDED(read_volume(entry->device, &volume)) && !volume_equal(&volume, &entry->volume))
-            {
-                TRACE("endpoint %s changed from outside\n", debugstr_w(entry->device->id));
-                entry->volume = volume;
-                queue_notify(entry->device, &volume, NULL);
-            }
-        ReleaseSRWLockExclusive(&volumes_lock);
-    }
-    return 0;
-}
-
-/* With volumes_lock, when a callback is registered: made once, for the rest of the process. */
-static void start_volume_thread(void)
-{
-    HMODULE module;
-    HANDLE thread;
-
-    if (volume_thread_started) return;
-    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
-                            (const WCHAR *)volume_thread, &module))
-        return;
-    if (!(thread = CreateThread(NULL, 0, volume_thread, NULL, 0, NULL)))
-    {
-        ERR("no thread for endpoint volume changes: %lu\n", GetLastError());
-        return;
-    }
-    CloseHandle(thread);
-    volume_thread_started = TRUE;
+    ReleaseSRWLockExclusive(&volumes_lock);
 }
 
 enum volume_change_kind { CHANGE_MASTER, CHANGE_CHANNEL, CHANGE_MUTE, CHANGE_STEP };
@@ -312,7 +278,7 @@ static HRESULT change_volume(struct endpoint_volume_object *object, struct volum
     if (FAILED(hr = write_volume(object->device, &volume))) goto done;
     /* What the device holds now (its own steps may round): what reads and OnNotify say. */
     if (FAILED(read_volume(object->device, &volume))) goto done;
-    if (volume_thread_started) remember_volume(object->device, &volume);
+    if (watching) remember_volume(object->device, &volume);
     queue_notify(object->device, &volume, context);
 done:
     ReleaseSRWLockExclusive(&volumes_lock);
@@ -407,7 +373,8 @@ static HRESULT WINAPI endpoint_volume_RegisterControlChangeNotify(IAudioEndpoint
         }
         /* Changes from outside are news from now on. */
         if (SUCCEEDED(read_volume(object->device, &volume))) remember_volume(object->device, &volume);
-        start_volume_thread();
+        watching = TRUE;
+        devices_watch_start();
     }
     ReleaseSRWLockExclusive(&volumes_lock);
     return hr;

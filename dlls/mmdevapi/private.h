@@ -12,6 +12,7 @@
 #include <mmdeviceapi.h>
 #include <audioclient.h>
 #include <endpointvolume.h>
+#include <audiopolicy.h>
 #include "audio_meter.h"
 #include <wine/debug.h>
 
@@ -39,6 +40,10 @@ struct mmdevice
     DWORD state;        /* DEVICE_STATE_* */
     GUID guid;
     WCHAR id[64];       /* "{0.0.F.00000000}.{guid}" */
+    /* What IMMNotificationClient's clients were last told of it (devices_lock): they hear of an
+     * endpoint new to them (reported FALSE) and of each state it moves to. */
+    BOOL reported;
+    DWORD reported_state;
     /* What the backend last said of it (valid while state is DEVICE_STATE_ACTIVE). */
     char key[MMDEVAPI_DEVICE_KEY_MAX];
     struct endpoint_format format;
@@ -107,6 +112,10 @@ extern UINT devices_count;
 struct mmdevice *device_default(EDataFlow flow);
 struct mmdevice *device_find(const WCHAR *id);
 HKEY device_open_key(const struct mmdevice *device, const WCHAR *subkey, REGSAM access);
+/* Starts, once, the thread that follows what the backend says changed: endpoints that come and go
+ * and new defaults (IMMNotificationClient, IAudioSessionEvents::OnSessionDisconnected) and the
+ * endpoints' volumes (IAudioEndpointVolumeCallback). Called when a program registers for one. */
+void devices_watch_start(void);
 #define DEVICE_INTERFACE_PATH_MAX 128
 void device_interface_path(const struct mmdevice *device, WCHAR path[DEVICE_INTERFACE_PATH_MAX]);
 
@@ -130,6 +139,19 @@ HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_fr
 HRESULT device_loopback_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames,
                                UINT32 *min_period_frames);
 
+/* devenum.c: tells the registered IMMNotificationClients, on the calling thread (the watch
+ * thread, which holds no lock); ids are the endpoints' (NULL: no default any more). */
+enum endpoint_change_kind { ENDPOINT_ADDED, ENDPOINT_STATE, ENDPOINT_DEFAULT };
+struct endpoint_change
+{
+    enum endpoint_change_kind kind;
+    WCHAR id[64];
+    BOOL has_id;
+    DWORD state;                    /* ENDPOINT_STATE */
+    EDataFlow flow;                 /* ENDPOINT_DEFAULT */
+};
+void notify_endpoint_clients(const struct endpoint_change *changes, UINT32 count);
+
 /* client.c */
 HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out);
 void audio_client_addref(struct audio_client *client);
@@ -143,6 +165,8 @@ void session_stream_started(struct audio_client *client, BOOL started);
 HRESULT session_get_service(struct audio_client *client, REFIID riid, void **out);
 HRESULT session_manager_create(struct mmdevice *device, REFIID riid, void **out);
 BOOL callbacks_post(void (*call)(void *arg), void *arg);
+/* The endpoint went away: its sessions' IAudioSessionEvents hear OnSessionDisconnected(reason). */
+void sessions_disconnect(struct mmdevice *device, AudioSessionDisconnectReason reason);
 /* Names this process's backend streams for the desktop's mixer (opened from then on): display_name,
  * the one a session was given last, else (NULL or empty) the executable's file name. */
 void session_name_program(const WCHAR *display_name);
@@ -150,6 +174,9 @@ void session_name_program(const WCHAR *display_name);
 /* endpointvolume.c */
 HRESULT endpoint_volume_create(struct mmdevice *device, REFIID riid, void **out);
 HRESULT audio_meter_create(struct mmdevice *device, REFIID riid, void **out);
+/* The watch thread's part: the endpoints' volumes may have changed; tells the callbacks of each
+ * endpoint whose volume did. */
+void endpoint_volumes_changed(void);
 /* IAudioMeterInformation as a part of an object (the device's meter, a session's control): the
  * object answers its IUnknown and says its peaks. */
 struct meter_part;

@@ -73,6 +73,7 @@ enum session_event_kind
     EVENT_CHANNEL_VOLUME,
     EVENT_GROUPING,
     EVENT_STATE,
+    EVENT_DISCONNECTED,
     EVENT_CREATED,
     EVENT_CALL,         /* callbacks_post(): another family's callback */
 };
@@ -94,6 +95,7 @@ struct session_event
     DWORD changed_channel;
     GUID grouping;
     AudioSessionState state;
+    AudioSessionDisconnectReason reason;
     struct audio_session *session;
     void (*call)(void *arg);
     void *arg;
@@ -148,6 +150,9 @@ static void deliver(struct session_event *event)
             break;
         case EVENT_STATE:
             IAudioSessionEvents_OnStateChanged(sink, event->state);
+            break;
+        case EVENT_DISCONNECTED:
+            IAudioSessionEvents_OnSessionDisconnected(sink, event->reason);
             break;
         case EVENT_CREATED:     /* deliver_created() */
         case EVENT_CALL:        /* events_thread() */
@@ -289,6 +294,21 @@ BOOL callbacks_post(void (*call)(void *arg), void *arg)
 static void queue_session_event(struct audio_session *session, struct session_event *event)
 {
     if (event) queue_event(event, (IUnknown **)session->sinks, session->sink_count);
+}
+
+void sessions_disconnect(struct mmdevice *device, AudioSessionDisconnectReason reason)
+{
+    struct audio_session *session;
+    struct session_event *event;
+
+    AcquireSRWLockExclusive(&sessions_lock);
+    for (session = sessions; session; session = session->next)
+        if (session->device == device && (event = event_new(EVENT_DISCONNECTED, NULL)))
+        {
+            event->reason = reason;
+            queue_session_event(session, event);
+        }
+    ReleaseSRWLockExclusive(&sessions_lock);
 }
 
 static AudioSessionState session_state(const struct audio_session *session)
@@ -710,6 +730,8 @@ static HRESULT WINAPI control_RegisterAudioSessionNotification(IAudioSessionCont
         hr = S_OK;
     }
     ReleaseSRWLockExclusive(&sessions_lock);
+    /* OnSessionDisconnected comes from what the watch thread sees. */
+    if (SUCCEEDED(hr)) devices_watch_start();
     return hr;
 }
 

@@ -696,6 +696,263 @@ static void test_notification_client(IMMDeviceEnumerator *mme)
     ok(other.ref == 1 && !other.addrefs, "the never registered client was referenced (%ld)\n", other.addrefs);
 }
 
+/* ---- Endpoints that come and go (PulseAudio's sinks, loaded and unloaded by pactl) ----------- */
+
+/* What a client heard, in order. */
+struct heard
+{
+    char what;          /* 'a' added, 's' state, 'd' default, 'x' session disconnected */
+    WCHAR id[64];       /* "" for none */
+    DWORD value;        /* the state, the default's flow * 16 + role, the disconnect reason */
+};
+
+static struct
+{
+    IMMNotificationClient IMMNotificationClient_iface;
+    IAudioSessionEvents IAudioSessionEvents_iface;
+    CRITICAL_SECTION lock;
+    HANDLE changed;
+    struct heard heard[64];
+    LONG count;
+    IMMDeviceEnumerator *mme;
+    HRESULT inner_hr;   /* of the enumerator's call from inside OnDefaultDeviceChanged */
+} listener;
+
+static void hear(char what, const WCHAR *id, DWORD value)
+{
+    EnterCriticalSection(&listener.lock);
+    if (listener.count < (LONG)ARRAY_SIZE(listener.heard))
+    {
+        listener.heard[listener.count].what = what;
+        lstrcpynW(listener.heard[listener.count].id, id ? id : L"", ARRAY_SIZE(listener.heard[0].id));
+        listener.heard[listener.count].value = value;
+        listener.count++;
+    }
+    LeaveCriticalSection(&listener.lock);
+    SetEvent(listener.changed);
+}
+
+static HRESULT WINAPI listener_OnDeviceStateChanged(IMMNotificationClient *iface, const WCHAR *id, DWORD state)
+{
+    hear('s', id, state);
+    return S_OK;
+}
+
+static HRESULT WINAPI listener_OnDeviceAdded(IMMNotificationClient *iface, const WCHAR *id)
+{
+    hear('a', id, 0);
+    return S_OK;
+}
+
+static HRESULT WINAPI listener_OnDefaultDeviceChanged(IMMNotificationClient *iface, EDataFlow flow, ERole role,
+                                                      const WCHAR *id)
+{
+    IMMDevice *dev;
+
+    /* A program may ask the enumerator from inside its callback. */
+    if (id && SUCCEEDED(listener.inner_hr = IMMDeviceEnumerator_GetDevice(listener.mme, id, &dev)))
+        IMMDevice_Release(dev);
+    hear('d', id, flow * 16 + role);
+    return S_OK;
+}
+
+static const IMMNotificationClientVtbl listener_vtbl =
+{
+    notify_QueryInterface,
+    notify_AddRef,
+    notify_Release,
+    listener_OnDeviceStateChanged,
+    listener_OnDeviceAdded,
+    notify_OnDeviceRemoved,
+    listener_OnDefaultDeviceChanged,
+    notify_OnPropertyValueChanged,
+};
+
+static HRESULT WINAPI events_QueryInterface(IAudioSessionEvents *iface, REFIID iid, void **out)
+{
+    if (IsEqualIID(iid, &IID_IUnknown) || IsEqualIID(iid, &IID_IAudioSessionEvents))
+    {
+        *out = iface;
+        return S_OK;
+    }
+    *out = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI events_AddRef(IAudioSessionEvents *iface) { return 2; }
+static ULONG WINAPI events_Release(IAudioSessionEvents *iface) { return 1; }
+static HRESULT WINAPI events_OnDisplayNameChanged(IAudioSessionEvents *iface, const WCHAR *name, const GUID *context) { return S_OK; }
+static HRESULT WINAPI events_OnIconPathChanged(IAudioSessionEvents *iface, const WCHAR *path, const GUID *context) { return S_OK; }
+static HRESULT WINAPI events_OnSimpleVolumeChanged(IAudioSessionEvents *iface, float volume, BOOL mute, const GUID *context) { return S_OK; }
+static HRESULT WINAPI events_OnChannelVolumeChanged(IAudioSessionEvents *iface, DWORD count, float *volumes, DWORD changed, const GUID *context) { return S_OK; }
+static HRESULT WINAPI events_OnGroupingParamChanged(IAudioSessionEvents *iface, const GUID *group, const GUID *context) { return S_OK; }
+static HRESULT WINAPI events_OnStateChanged(IAudioSessionEvents *iface, AudioSessionState state) { return S_OK; }
+
+static HRESULT WINAPI events_OnSessionDisconnected(IAudioSessionEvents *iface, AudioSessionDisconnectReason reason)
+{
+    hear('x', NULL, reason);
+    return S_OK;
+}
+
+static const IAudioSessionEventsVtbl events_vtbl =
+{
+    events_QueryInterface,
+    events_AddRef,
+    events_Release,
+    events_OnDisplayNameChanged,
+    events_OnIconPathChanged,
+    events_OnSimpleVolumeChanged,
+    events_OnChannelVolumeChanged,
+    events_OnGroupingParamChanged,
+    events_OnStateChanged,
+    events_OnSessionDisconnected,
+};
+
+/* Waits up to 2 s for what to be heard of id (NULL: any) with value (~0u: any), from the first
+ * entry on; the index of the entry, -1 if it never came. */
+static int wait_heard(LONG *from, char what, const WCHAR *id, DWORD value)
+{
+    DWORD start = GetTickCount();
+    LONG i;
+
+    for (;;)
+    {
+        EnterCriticalSection(&listener.lock);
+        for (i = *from; i < listener.count; i++)
+            if (listener.heard[i].what == what && (!id || !wcscmp(listener.heard[i].id, id))
+                && (value == ~0u || listener.heard[i].value == value))
+                break;
+        LeaveCriticalSection(&listener.lock);
+        if (i < listener.count) return i;
+        if (GetTickCount() - start > 2000) return -1;
+        WaitForSingleObject(listener.changed, 50);
+    }
+}
+
+/* On PulseAudio (and PipeWire's Pulse server): a sink that comes, becomes the default and goes,
+ * as a program sees it: IMMNotificationClient's calls within 100 ms of pactl (the 2 s limit is
+ * for a busy machine), an endpoint that then reads as it is, and the stream and the session of an
+ * endpoint that went away: AUDCLNT_E_DEVICE_INVALIDATED and OnSessionDisconnected. */
+static void test_endpoint_changes(IMMDeviceEnumerator *mme)
+{
+    IAudioSessionControl *control = NULL;
+    WCHAR old_default[64] = L"", *id;
+    char command[256], out[256], *end;
+    IAudioClient *client = NULL;
+    WAVEFORMATEX *mix = NULL;
+    IMMDevice *dev, *extra = NULL;
+    LONG from = 0;
+    UINT32 padding;
+    unsigned int module = ~0u;
+    int added, i;
+    DWORD state, start, waited;
+    HRESULT hr;
+
+    if (!run_unix("pactl get-default-sink", out, sizeof(out)) || !out[0])
+    {
+        skip("pactl cannot reach the harness's server\n");
+        return;
+    }
+    if ((end = strpbrk(out, "\r\n"))) *end = 0;
+    snprintf(command, sizeof(command), "pactl set-default-sink %s; pactl unload-module", out);
+    if (SUCCEEDED(IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, eRender, eConsole, &dev)))
+    {
+        if (SUCCEEDED(IMMDevice_GetId(dev, &id)))
+        {
+            lstrcpynW(old_default, id, ARRAY_SIZE(old_default));
+            CoTaskMemFree(id);
+        }
+        IMMDevice_Release(dev);
+    }
+    InitializeCriticalSection(&listener.lock);
+    listener.changed = CreateEventW(NULL, FALSE, FALSE, NULL);
+    listener.IMMNotificationClient_iface.lpVtbl = &listener_vtbl;
+    listener.IAudioSessionEvents_iface.lpVtbl = &events_vtbl;
+    listener.mme = mme;
+    hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
+    ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx\n", hr);
+
+    /* A sink comes: added, then active. */
+    ok(run_unix("pactl load-module module-null-sink sink_name=mmdevtest_extra", out, sizeof(out))
+       && sscanf(out, "%u", &module) == 1, "pactl load-module: %s\n", out);
+    start = GetTickCount();
+    added = wait_heard(&from, 'a', NULL, ~0u);
+    waited = GetTickCount() - start;
+    if (!ok(added >= 0, "no OnDeviceAdded for a sink loaded\n")) goto done;
+    trace("a sink loaded: OnDeviceAdded %lu ms after pactl ended\n", waited);
+    id = listener.heard[added].id;
+    ok(wait_heard(&from, 's', id, DEVICE_STATE_ACTIVE) > added, "no OnDeviceStateChanged(ACTIVE) after OnDeviceAdded\n");
+    hr = IMMDeviceEnumerator_GetDevice(mme, id, &extra);
+    ok(hr == S_OK, "GetDevice(the new endpoint): got %08lx\n", hr);
+    if (FAILED(hr)) goto done;
+    hr = IMMDevice_GetState(extra, &state);
+    ok(hr == S_OK && state == DEVICE_STATE_ACTIVE, "the new endpoint's state: got %08lx, %#lx\n", hr, state);
+
+    /* A stream plays on it, and its session listens. */
+    hr = IMMDevice_Activate(extra, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&client);
+    if (SUCCEEDED(hr)) hr = IAudioClient_GetMixFormat(client, &mix);
+    if (SUCCEEDED(hr)) hr = IAudioClient_Initialize(client, AUDCLNT_SHAREMODE_SHARED, 0, 1000000, 0, mix, NULL);
+    if (SUCCEEDED(hr)) hr = IAudioClient_GetService(client, &IID_IAudioSessionControl, (void **)&control);
+    if (SUCCEEDED(hr)) hr = IAudioSessionControl_RegisterAudioSessionNotification(control, &listener.IAudioSessionEvents_iface);
+    if (SUCCEEDED(hr)) hr = IAudioClient_Start(client);
+    ok(hr == S_OK, "a stream on the new endpoint: got %08lx\n", hr);
+
+    /* It becomes the default: of each role, and the enumerator answers from inside the call. */
+    from = listener.count;
+    listener.inner_hr = E_FAIL;
+    ok(run_unix("pactl set-default-sink mmdevtest_extra", NULL, 0), "pactl set-default-sink failed\n");
+    for (i = 0; i < 3; i++)
+        ok(wait_heard(&from, 'd', id, eRender * 16 + (i == 0 ? eConsole : i == 1 ? eMultimedia : eCommunications)) >= 0,
+           "no OnDefaultDeviceChanged(eRender, role %d) to the new sink\n", i);
+    ok(listener.inner_hr == S_OK, "GetDevice from inside OnDefaultDeviceChanged: got %08lx\n", listener.inner_hr);
+    if (SUCCEEDED(IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, eRender, eConsole, &dev)))
+    {
+        ok(dev == extra, "GetDefaultAudioEndpoint is not the new default\n");
+        IMMDevice_Release(dev);
+    }
+
+    /* It goes: not present any more, the old default back, the stream invalidated, the session
+     * disconnected (the server moves the sink's streams elsewhere; Windows' stream ends). */
+    from = listener.count;
+    snprintf(command + strlen(command), sizeof(command) - strlen(command), " %u", module);
+    ok(run_unix(command, NULL, 0), "%s failed\n", command);
+    module = ~0u;
+    ok(wait_heard(&from, 's', id, DEVICE_STATE_NOTPRESENT) >= 0, "no OnDeviceStateChanged(NOTPRESENT) for a sink unloaded\n");
+    ok(wait_heard(&from, 'd', old_default, eRender * 16 + eConsole) >= 0, "no OnDefaultDeviceChanged back to %s\n",
+       dbgstr_w(old_default));
+    ok(wait_heard(&from, 'x', NULL, DisconnectReasonDeviceRemoval) >= 0,
+       "no OnSessionDisconnected(DisconnectReasonDeviceRemoval)\n");
+    hr = IMMDevice_GetState(extra, &state);
+    ok(hr == S_OK && state == DEVICE_STATE_NOTPRESENT, "the gone endpoint's state: got %08lx, %#lx\n", hr, state);
+    if (client)
+    {
+        for (start = GetTickCount(); GetTickCount() - start < 2000; Sleep(10))
+            if ((hr = IAudioClient_GetCurrentPadding(client, &padding)) == AUDCLNT_E_DEVICE_INVALIDATED) break;
+        ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "GetCurrentPadding on the gone endpoint: got %08lx\n", hr);
+        hr = IAudioClient_Start(client);
+        ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "Start on the gone endpoint: got %08lx\n", hr);
+    }
+
+done:
+    if (module != ~0u)
+    {
+        snprintf(command + strlen(command), sizeof(command) - strlen(command), " %u", module);
+        run_unix(command, NULL, 0);
+    }
+    if (control)
+    {
+        IAudioSessionControl_UnregisterAudioSessionNotification(control, &listener.IAudioSessionEvents_iface);
+        IAudioSessionControl_Release(control);
+    }
+    if (client) IAudioClient_Release(client);
+    CoTaskMemFree(mix);
+    if (extra) IMMDevice_Release(extra);
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
+    ok(hr == S_OK, "UnregisterEndpointNotificationCallback: got %08lx\n", hr);
+    CloseHandle(listener.changed);
+    DeleteCriticalSection(&listener.lock);
+}
+
 /* ---- IMMDevice and IMMEndpoint --------------------------------------------------------------- */
 
 static void check_activate(IMMDevice *dev, const IID *iid, const char *name, BOOL may_exist)
@@ -1421,6 +1678,7 @@ int main(int argc, char **argv)
         test_default_endpoint(mme);
         test_get_device(mme);
         test_notification_client(mme);
+        if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_PIPEWIRE) test_endpoint_changes(mme);
         test_default_devices(mme);
         test_stable_ids(mme);
         test_module_identity(mme);

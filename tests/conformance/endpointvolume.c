@@ -53,57 +53,6 @@ static struct test_env env;
 #define MMDEVAPI_TEST_CHANNELS_MAX 8
 static IMMDevice *dev;
 
-/* ---- Unix programs (pactl) ------------------------------------------------------------------------ */
-
-/* A file of the harness's temporary directory, by its Windows path; FALSE if there is none. */
-static BOOL test_file(const char *name, char *unix_path, char *dos_path, size_t size)
-{
-    WCHAR dir[MAX_PATH];
-    size_t i;
-
-    if (!test_getenv("MMDEVAPI_TEST_DIR", dir, ARRAY_SIZE(dir))) return FALSE;
-    snprintf(unix_path, size, "%ls/%s", dir, name);
-    snprintf(dos_path, size, "Z:%s", unix_path);
-    for (i = 0; dos_path[i]; i++) if (dos_path[i] == '/') dos_path[i] = '\\';
-    return TRUE;
-}
-
-/* Runs a shell command line as a Unix program (Wine runs those through CreateProcess), its output
- * into out (NUL-terminated; may be NULL). Wine's handle of a Unix process cannot be waited for: the
- * command leaves a mark when it is done. FALSE when it could not run, or did not end in 10 s. */
-static BOOL run_unix(const char *command, char *out, DWORD size)
-{
-    char line[1024], out_unix[MAX_PATH], out_dos[MAX_PATH], mark_unix[MAX_PATH], mark_dos[MAX_PATH];
-    STARTUPINFOA startup = { sizeof(startup) };
-    PROCESS_INFORMATION info;
-    DWORD start, done = 0;
-    HANDLE file;
-
-    if (out) out[0] = 0;
-    if (!test_file("endpointvolume.out", out_unix, out_dos, MAX_PATH)
-        || !test_file("endpointvolume.done", mark_unix, mark_dos, MAX_PATH))
-        return FALSE;
-    DeleteFileA(mark_dos);
-    snprintf(line, sizeof(line), "/bin/sh -c \"%s > %s 2>&1; echo > %s\"", command, out_unix, mark_unix);
-    if (!CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &info)) return FALSE;
-    CloseHandle(info.hProcess);
-    CloseHandle(info.hThread);
-    start = GetTickCount();
-    while (GetFileAttributesA(mark_dos) == INVALID_FILE_ATTRIBUTES)
-    {
-        if (GetTickCount() - start > 10000) return FALSE;
-        Sleep(1);
-    }
-    if (!out) return TRUE;
-    file = CreateFileA(out_dos, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                       OPEN_EXISTING, 0, NULL);
-    if (file == INVALID_HANDLE_VALUE) return FALSE;
-    ReadFile(file, out, size - 1, &done, NULL);
-    out[done] = 0;
-    CloseHandle(file);
-    return TRUE;
-}
-
 /* The harness's sink's volume per channel, in the server's units, as pactl prints them; how many. */
 static UINT32 sink_volume(UINT32 *values, UINT32 max_values)
 {

@@ -1,5 +1,5 @@
 /* Layer 2: the endpoint volume's calls of the Linux side (unix_endpoint_get_volume, _set_volume,
- * _volume_wait, unix_engine_get_peaks), called as the PE side calls them, against the real backend
+ * unix_endpoints_watch, unix_engine_get_peaks), called as the PE side calls them, against the real backend
  * the harness started: hostile parameters, then the device's own volume as the system's tools see
  * it (pactl; on ALSA through alsa-lib's pulse control plugin, which this test puts behind
  * "default"'s mixer, on the harness's server), and a change made by pactl seen by the wait. */
@@ -73,12 +73,22 @@ static HRESULT set_volume(const char *key, UINT32 flow, const struct endpoint_vo
     return params.result;
 }
 
-static HRESULT wait_change(UINT32 timeout_ms)
+/* S_OK when something of wanted (MMDEVAPI_CHANGED_*) changed within timeout_ms; S_FALSE when nothing
+ * of it did: what else changes meanwhile (a sink's state, say) is passed over. */
+static HRESULT wait_change(UINT32 wanted, UINT32 timeout_ms)
 {
-    struct endpoint_volume_wait_params params = { .timeout_ms = timeout_ms };
+    struct endpoints_watch_params params;
+    UINT64 deadline = now_ms() + timeout_ms;
 
-    CHECK(call(unix_endpoint_volume_wait, &params) == STATUS_SUCCESS);
-    return params.result;
+    do
+    {
+        params.timeout_ms = deadline - min(now_ms(), deadline);
+        params.changes = 0xdead;
+        CHECK(call(unix_endpoints_watch, &params) == STATUS_SUCCESS);
+        CHECK(params.result == S_OK ? params.changes && !(params.changes & ~3u) : !params.changes);
+        if (params.result != S_OK) return params.result;
+    } while (!(params.changes & wanted));
+    return S_OK;
 }
 
 static void test_hostile(const char *key)
@@ -149,7 +159,7 @@ static void test_device(const char *backend, const char *key)
            volume.hardware);
 
     /* The first wait takes up its watch; what it reports then is only "look again". */
-    CHECK(SUCCEEDED(wait_change(0)));
+    CHECK(SUCCEEDED(wait_change(MMDEVAPI_CHANGED_VOLUME, 0)));
 
     volume.levels[0] = 0.5f;
     volume.levels[1] = 0.25f;
@@ -162,7 +172,7 @@ static void test_device(const char *backend, const char *key)
     CHECK_EQ_FLOAT(now.levels[0], 0.5f);
     CHECK_EQ_FLOAT(now.levels[1], 0.25f);
     /* Our own change is a change too, for the volume thread to compare. */
-    CHECK_EQ_HEX(wait_change(2000), S_OK);
+    CHECK_EQ_HEX(wait_change(MMDEVAPI_CHANGED_VOLUME, 2000), S_OK);
 
     volume.mute = 1;
     CHECK_EQ_HEX(set_volume(key, MMDEVAPI_RENDER, &volume), S_OK);
@@ -170,13 +180,13 @@ static void test_device(const char *backend, const char *key)
     CHECK_EQ_UINT(now.mute, 1);
     CHECK(run("pactl get-sink-mute mmdevtest_sink", out, sizeof(out)));
     CHECK(strstr(out, "Mute: yes") != NULL);
-    while (wait_change(100) == S_OK) {}
+    while (wait_change(MMDEVAPI_CHANGED_VOLUME | MMDEVAPI_CHANGED_ENDPOINTS, 100) == S_OK) {}
 
     /* From outside (on ALSA, the server behind the card's control): seen, and read as it is. */
     snprintf(command, sizeof(command), "pactl set-sink-volume mmdevtest_sink 19661 26214");
     CHECK(run(command, out, sizeof(out)));
     start = now_ms();
-    CHECK_EQ_HEX(wait_change(2000), S_OK);
+    CHECK_EQ_HEX(wait_change(MMDEVAPI_CHANGED_VOLUME, 2000), S_OK);
     printf("%s: the wait saw the change %llu ms after the tool ended\n", command, (unsigned long long)(now_ms() - start));
     CHECK_EQ_HEX(get_volume(key, MMDEVAPI_RENDER, 2, &now), S_OK);
     CHECK_EQ_FLOAT(now.levels[0], 19661 / 65536.0f);
@@ -188,6 +198,60 @@ static void test_device(const char *backend, const char *key)
     /* The wrong channel count for the sink (ALSA's control maps any count onto its own channels). */
     volume.channels = 3;
     if (!strcmp(backend, "pulse")) CHECK_EQ_HEX(set_volume(key, MMDEVAPI_RENDER, &volume), E_INVALIDARG);
+}
+
+/* The render endpoints' keys and which is the default ("" if none). */
+static UINT32 list_render(struct endpoint_info *endpoints, char *default_key)
+{
+    struct get_endpoints_params params = { .flow = MMDEVAPI_RENDER, .capacity = MMDEVAPI_ENDPOINTS_MAX,
+                                           .endpoints = endpoints };
+
+    CHECK(call(unix_get_endpoints, &params) == STATUS_SUCCESS);
+    default_key[0] = 0;
+    if (params.default_index < params.count) strcpy(default_key, endpoints[params.default_index].key);
+    return params.count;
+}
+
+static BOOL listed(const struct endpoint_info *endpoints, UINT32 count, const char *key)
+{
+    while (count--) if (!strcmp(endpoints[count].key, key)) return TRUE;
+    return FALSE;
+}
+
+/* On PulseAudio, a sink that comes, becomes the default and goes: each is an endpoints' change
+ * the watch reports, and the list then shows it. */
+static void test_endpoint_changes(void)
+{
+    static struct endpoint_info endpoints[MMDEVAPI_ENDPOINTS_MAX];
+    char out[256], old_default[MMDEVAPI_DEVICE_KEY_MAX], now_default[MMDEVAPI_DEVICE_KEY_MAX];
+    char command[MMDEVAPI_DEVICE_KEY_MAX + 64];
+    unsigned int module;
+    UINT32 count;
+    UINT64 start;
+
+    while (wait_change(MMDEVAPI_CHANGED_VOLUME | MMDEVAPI_CHANGED_ENDPOINTS, 100) == S_OK) {}
+    list_render(endpoints, old_default);
+    CHECK(run("pactl load-module module-null-sink sink_name=mmdevtest_extra", out, sizeof(out)));
+    CHECK(sscanf(out, "%u", &module) == 1);
+    if (sscanf(out, "%u", &module) != 1) return;
+    start = now_ms();
+    CHECK_EQ_HEX(wait_change(MMDEVAPI_CHANGED_ENDPOINTS, 2000), S_OK);
+    printf("a sink loaded: seen %llu ms after pactl ended\n", (unsigned long long)(now_ms() - start));
+    count = list_render(endpoints, now_default);
+    CHECK(listed(endpoints, count, "mmdevtest_extra"));
+
+    CHECK(run("pactl set-default-sink mmdevtest_extra", out, sizeof(out)));
+    CHECK_EQ_HEX(wait_change(MMDEVAPI_CHANGED_ENDPOINTS, 2000), S_OK);
+    list_render(endpoints, now_default);
+    CHECK_EQ_STR(now_default, "mmdevtest_extra");
+
+    snprintf(command, sizeof(command), "pactl set-default-sink %s; pactl unload-module %u", old_default, module);
+    CHECK(run(command, out, sizeof(out)));
+    CHECK_EQ_HEX(wait_change(MMDEVAPI_CHANGED_ENDPOINTS, 2000), S_OK);
+    while (wait_change(MMDEVAPI_CHANGED_ENDPOINTS, 100) == S_OK) {}
+    count = list_render(endpoints, now_default);
+    CHECK(!listed(endpoints, count, "mmdevtest_extra"));
+    CHECK_EQ_STR(now_default, old_default);
 }
 
 /* On ALSA, "default"'s control: alsa-lib's pulse plugin on the harness's server, beside the harness's
@@ -255,5 +319,6 @@ int main(void)
         test_hostile(endpoints[params.default_index].key);
         test_device(backend, endpoints[params.default_index].key);
     }
+    if (!strcmp(backend, "pulse")) test_endpoint_changes();
     return unit_summary("endpoint-volume");
 }

@@ -137,6 +137,7 @@ static UINT64 test_engine(const struct endpoint_info *endpoint)
     struct engine_get_period_params period;
     struct engine_get_peaks_params peaks;
     struct engine_run_params run;
+    struct engine_device_gone_params gone;
 
     memset(&create, 0, sizeof(create));
     memcpy(create.key, endpoint->key, sizeof(create.key));
@@ -169,6 +170,10 @@ static UINT64 test_engine(const struct endpoint_info *endpoint)
     run.result = S_OK;
     CHECK(call32(unix_engine_signal, &run) == STATUS_SUCCESS);
     CHECK_EQ_HEX(run.result, E_INVALIDARG);
+    gone.engine = create.engine + 1;
+    gone.result = S_OK;
+    CHECK(call32(unix_engine_device_gone, &gone) == STATUS_SUCCESS);
+    CHECK_EQ_HEX(gone.result, E_INVALIDARG);
     return create.engine;
 }
 
@@ -251,7 +256,7 @@ static void test_program(void)
 static void test_volume(const struct endpoint_info *endpoint)
 {
     struct endpoint_volume_params params32, params64;
-    struct endpoint_volume_wait_params wait;
+    struct endpoints_watch_params wait;
 
     memset(&params64, 0, sizeof(params64));
     memcpy(params64.key, endpoint->key, sizeof(params64.key));
@@ -274,7 +279,7 @@ static void test_volume(const struct endpoint_info *endpoint)
     /* Our own set may wake it (S_OK); nothing else may come but the timeout (S_FALSE). */
     wait.timeout_ms = 10;
     wait.result = E_FAIL;
-    CHECK(call32(unix_endpoint_volume_wait, &wait) == STATUS_SUCCESS);
+    CHECK(call32(unix_endpoints_watch, &wait) == STATUS_SUCCESS);
     CHECK(wait.result == S_OK || wait.result == S_FALSE);
 }
 

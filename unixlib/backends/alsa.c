@@ -837,7 +837,7 @@ static HRESULT alsa_volume_set(const char *key, enum mmdevapi_flow flow, const s
     return hr;
 }
 
-/* The volume thread's controls: "default"'s and each card's, subscribed to their events. */
+/* The watch thread's controls: "default"'s and each card's, subscribed to their events. */
 #define ALSA_WATCH_MAX 16
 static snd_ctl_t *watched_ctls[ALSA_WATCH_MAX];
 static UINT32 watched_count;
@@ -856,7 +856,8 @@ static void alsa_watch_add(const char *name)
     watched_ctls[watched_count++] = ctl;
 }
 
-static HRESULT alsa_volume_wait(INT64 timeout_ns)
+/* Volumes only: cards that come and go are not watched yet (alsa-lib has no event for them). */
+static HRESULT alsa_watch(INT64 timeout_ns, UINT32 *changes)
 {
     struct pollfd fds[ALSA_WATCH_MAX * 4];
     snd_ctl_event_t *event;
@@ -876,6 +877,7 @@ static HRESULT alsa_volume_wait(INT64 timeout_ns)
             alsa_watch_add(name);
         }
         /* Changes made before the subscription were not seen: the caller looks again. */
+        *changes = MMDEVAPI_CHANGED_VOLUME;
         return S_OK;
     }
     for (i = 0; i < watched_count; i++)
@@ -892,7 +894,9 @@ static HRESULT alsa_volume_wait(INT64 timeout_ns)
             while (snd_ctl_read(watched_ctls[i], event) > 0) changed = TRUE;
         if (n > 0) count += n;
     }
-    return changed ? S_OK : S_FALSE;
+    if (!changed) return S_FALSE;
+    *changes = MMDEVAPI_CHANGED_VOLUME;
+    return S_OK;
 }
 
 const struct backend_ops alsa_backend =
@@ -909,6 +913,6 @@ const struct backend_ops alsa_backend =
     .stream_delay = alsa_stream_delay,
     .volume_get = alsa_volume_get,
     .volume_set = alsa_volume_set,
-    .volume_wait = alsa_volume_wait,
+    .watch = alsa_watch,
     .stream_read = alsa_stream_read,
 };

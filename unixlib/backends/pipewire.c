@@ -1217,7 +1217,8 @@ static HRESULT pipewire_volume_set(const char *key, enum mmdevapi_flow flow, con
     return hr;
 }
 
-/* The volume thread's connection, subscribed to every sink's and source's Props. */
+/* The watch thread's connection: every sink's and source's Props, the nodes that come and go, and
+ * the "default" metadata. */
 #define WATCHED_NODES_MAX (2 * MMDEVAPI_ENDPOINTS_MAX)
 
 struct watched_node
@@ -1233,14 +1234,30 @@ static struct
     struct pw_registry *registry;
     struct spa_hook registry_listener;
     struct watched_node nodes[WATCHED_NODES_MAX];
-    BOOL changed;
+    struct pw_proxy *metadata;
+    struct spa_hook metadata_listener;
+    BOOL connected;                 /* the first answers came: what comes now is a change */
+    UINT32 changes;                 /* MMDEVAPI_CHANGED_* */
 } watch;
 
 static void on_watched_param(void *arg, int seq, uint32_t id, uint32_t index, uint32_t next,
                              const struct spa_pod *param)
 {
-    if (id == SPA_PARAM_Props) watch.changed = TRUE;
+    if (id == SPA_PARAM_Props) watch.changes |= MMDEVAPI_CHANGED_VOLUME;
 }
+
+static int on_watched_default(void *arg, uint32_t subject, const char *key, const char *type, const char *value)
+{
+    if (subject == PW_ID_CORE && key && (!strcmp(key, "default.audio.sink") || !strcmp(key, "default.audio.source")))
+        watch.changes |= MMDEVAPI_CHANGED_ENDPOINTS;
+    return 0;
+}
+
+static const struct pw_metadata_events watched_default_events =
+{
+    PW_VERSION_METADATA_EVENTS,
+    .property = on_watched_default,
+};
 
 static const struct pw_node_events watched_node_events =
 {
@@ -1254,11 +1271,23 @@ static void on_watch_global(void *arg, uint32_t id, uint32_t permissions, const 
     uint32_t props_id = SPA_PARAM_Props;
     struct watched_node *node = NULL;
     const char *media_class;
+    const char *name;
     UINT32 i;
 
-    if (strcmp(type, PW_TYPE_INTERFACE_Node) || !props) return;
+    if (!props) return;
+    if (!strcmp(type, PW_TYPE_INTERFACE_Metadata))
+    {
+        name = spa_dict_lookup(props, PW_KEY_METADATA_NAME);
+        if (watch.metadata || !name || strcmp(name, "default")) return;
+        if (!(watch.metadata = pw_registry_bind(watch.registry, id, type, PW_VERSION_METADATA, 0))) return;
+        pw_metadata_add_listener((struct pw_metadata *)watch.metadata, &watch.metadata_listener,
+                                 &watched_default_events, NULL);
+        return;
+    }
+    if (strcmp(type, PW_TYPE_INTERFACE_Node)) return;
     media_class = spa_dict_lookup(props, PW_KEY_MEDIA_CLASS);
     if (!node_of_flow(media_class, MMDEVAPI_RENDER) && !node_of_flow(media_class, MMDEVAPI_CAPTURE)) return;
+    if (watch.connected) watch.changes |= MMDEVAPI_CHANGED_ENDPOINTS;
     for (i = 0; i < WATCHED_NODES_MAX && !node; i++)
         if (!watch.nodes[i].proxy) node = &watch.nodes[i];
     if (!node || !(node->proxy = pw_registry_bind(watch.registry, id, type, PW_VERSION_NODE, 0))) return;
@@ -1283,7 +1312,7 @@ static void on_watch_global_remove(void *arg, uint32_t id)
         if (watch.nodes[i].proxy && watch.nodes[i].id == id)
         {
             forget_watched_node(&watch.nodes[i]);
-            watch.changed = TRUE;
+            watch.changes |= MMDEVAPI_CHANGED_VOLUME | MMDEVAPI_CHANGED_ENDPOINTS;
         }
 }
 
@@ -1300,6 +1329,11 @@ static void watch_disconnect(void)
 
     for (i = 0; i < WATCHED_NODES_MAX; i++)
         if (watch.nodes[i].proxy) forget_watched_node(&watch.nodes[i]);
+    if (watch.metadata)
+    {
+        spa_hook_remove(&watch.metadata_listener);
+        pw_proxy_destroy(watch.metadata);
+    }
     if (watch.registry)
     {
         spa_hook_remove(&watch.registry_listener);
@@ -1309,7 +1343,7 @@ static void watch_disconnect(void)
     memset(&watch, 0, sizeof(watch));
 }
 
-static HRESULT pipewire_volume_wait(INT64 timeout_ns)
+static HRESULT pipewire_watch(INT64 timeout_ns, UINT32 *changes)
 {
     UINT64 deadline = timeout_ns < 0 ? UINT64_MAX : monotonic_ns() + timeout_ns;
 
@@ -1331,10 +1365,12 @@ static HRESULT pipewire_volume_wait(INT64 timeout_ns)
             return AUDCLNT_E_SERVICE_NOT_RUNNING;
         }
         /* Changes made before the subscription were not seen: the caller looks again. */
+        watch.connected = TRUE;
+        *changes = MMDEVAPI_CHANGED_VOLUME | MMDEVAPI_CHANGED_ENDPOINTS;
         return S_OK;
     }
-    watch.changed = FALSE;
-    while (!watch.changed)
+    watch.changes = 0;
+    while (!watch.changes)
     {
         if (monotonic_ns() >= deadline) return S_FALSE;
         if (watch.conn.broken || pipewire_iterate(&watch.conn, deadline) < 0)
@@ -1343,6 +1379,7 @@ static HRESULT pipewire_volume_wait(INT64 timeout_ns)
             return AUDCLNT_E_SERVICE_NOT_RUNNING;
         }
     }
+    *changes = watch.changes;
     return S_OK;
 }
 
@@ -1361,5 +1398,5 @@ const struct backend_ops pipewire_backend =
     .stream_read = pipewire_stream_read,
     .volume_get = pipewire_volume_get,
     .volume_set = pipewire_volume_set,
-    .volume_wait = pipewire_volume_wait,
+    .watch = pipewire_watch,
 };

@@ -901,17 +901,22 @@ static HRESULT pulse_volume_set(const char *key, enum mmdevapi_flow flow, const 
     return hr;
 }
 
-/* The volume thread's connection, subscribed to the sinks' and sources' changes. */
+/* The watch thread's connection, subscribed to the sinks', sources' and server's changes. */
 static struct pulse_connection watch_conn;
-static BOOL watch_changed;
+static UINT32 watch_changes;
 
+/* A sink's or source's change is its volume's (or another of its properties'); one that comes or
+ * goes, or a change of the server's (its default sink or source), is the endpoints'. */
 static void on_watched_change(pa_context *context, pa_subscription_event_type_t type, uint32_t index, void *arg)
 {
     (void)context; (void)index; (void)arg;
-    if ((type & PA_SUBSCRIPTION_EVENT_TYPE_MASK) == PA_SUBSCRIPTION_EVENT_CHANGE) watch_changed = TRUE;
+    if ((type & PA_SUBSCRIPTION_EVENT_FACILITY_MASK) == PA_SUBSCRIPTION_EVENT_SERVER
+        || (type & PA_SUBSCRIPTION_EVENT_TYPE_MASK) != PA_SUBSCRIPTION_EVENT_CHANGE)
+        watch_changes |= MMDEVAPI_CHANGED_ENDPOINTS;
+    else watch_changes |= MMDEVAPI_CHANGED_VOLUME;
 }
 
-static HRESULT pulse_volume_wait(INT64 timeout_ns)
+static HRESULT pulse_watch(INT64 timeout_ns, UINT32 *changes)
 {
     pa_usec_t now, deadline;
 
@@ -923,18 +928,20 @@ static HRESULT pulse_volume_wait(INT64 timeout_ns)
         pa_mainloop_set_poll_func(watch_conn.loop, pulse_poll, NULL);
         pa_context_set_subscribe_callback(watch_conn.context, on_watched_change, NULL);
         if (!pulse_complete(&watch_conn, pa_context_subscribe(watch_conn.context,
-                                                              PA_SUBSCRIPTION_MASK_SINK | PA_SUBSCRIPTION_MASK_SOURCE,
+                                                              PA_SUBSCRIPTION_MASK_SINK | PA_SUBSCRIPTION_MASK_SOURCE
+                                                                  | PA_SUBSCRIPTION_MASK_SERVER,
                                                               NULL, NULL)))
         {
             pulse_disconnect(&watch_conn);
             return AUDCLNT_E_SERVICE_NOT_RUNNING;
         }
         /* Changes made before the subscription were not seen: the caller looks again. */
+        *changes = MMDEVAPI_CHANGED_VOLUME | MMDEVAPI_CHANGED_ENDPOINTS;
         return S_OK;
     }
-    watch_changed = FALSE;
+    watch_changes = 0;
     deadline = timeout_ns < 0 ? PA_USEC_INVALID : pa_rtclock_now() + timeout_ns / 1000;
-    while (!watch_changed)
+    while (!watch_changes)
     {
         now = pa_rtclock_now();
         if (deadline != PA_USEC_INVALID && now >= deadline) return S_FALSE;
@@ -945,6 +952,7 @@ static HRESULT pulse_volume_wait(INT64 timeout_ns)
             return AUDCLNT_E_SERVICE_NOT_RUNNING;
         }
     }
+    *changes = watch_changes;
     return S_OK;
 }
 
@@ -962,6 +970,6 @@ const struct backend_ops pulse_backend =
     .stream_delay = pulse_stream_delay,
     .volume_get = pulse_volume_get,
     .volume_set = pulse_volume_set,
-    .volume_wait = pulse_volume_wait,
+    .watch = pulse_watch,
     .stream_read = pulse_stream_read,
 };

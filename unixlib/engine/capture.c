@@ -645,6 +645,15 @@ HRESULT capture_stream_start(struct capture_stream *stream)
     return hr;
 }
 
+void capture_engine_device_gone(struct capture_engine *engine)
+{
+    pthread_mutex_lock(&engine->lock);
+    if (engine->input) drop_device(engine, AUDCLNT_E_DEVICE_INVALIDATED);
+    invalidate_streams(engine);
+    pthread_mutex_unlock(&engine->lock);
+    wake(engine->wake_fd);
+}
+
 HRESULT capture_stream_stop(struct capture_stream *stream)
 {
     struct capture_engine *engine = stream->engine;

@@ -21,6 +21,8 @@ UINT32 capture_engine_read_peaks(struct capture_engine *engine, float *peaks);
 /* The engine thread's and the signalling thread's lives, as engine_run and engine_signal_run. */
 HRESULT capture_engine_run(struct capture_engine *engine);
 HRESULT capture_engine_signal_run(struct capture_engine *engine);
+/* As engine_device_gone. */
+void capture_engine_device_gone(struct capture_engine *engine);
 
 /* Called by the render engine of key with each period it mixed, under its lock: a loopback engine
  * of the same endpoint on a backend without a monitor records it. *loopback caches the engine

@@ -115,18 +115,6 @@ HRESULT endpoint_volume_set(const struct backend_ops *backend, const char *key, 
     return hr;
 }
 
-HRESULT endpoint_volume_wait(const struct backend_ops *backend, INT64 timeout_ns)
-{
-    struct timespec delay;
-
-    if (backend->volume_wait) return backend->volume_wait(timeout_ns);
-    /* Only this process changes the engine's gain, and it says so itself. */
-    if (timeout_ns < 0) timeout_ns = 1000000000;
-    delay.tv_sec = timeout_ns / 1000000000;
-    delay.tv_nsec = timeout_ns % 1000000000;
-    nanosleep(&delay, NULL);
-    return S_FALSE;
-}
 
 static UINT64 monotonic_ns(void)
 {

@@ -14,7 +14,6 @@ HRESULT endpoint_volume_get(const struct backend_ops *backend, const char *key, 
                             struct endpoint_volume *volume);
 HRESULT endpoint_volume_set(const struct backend_ops *backend, const char *key, enum mmdevapi_flow flow,
                             const struct endpoint_volume *volume);
-HRESULT endpoint_volume_wait(const struct backend_ops *backend, INT64 timeout_ns);
 
 /* The engine's gain of the endpoint, made at unity if new; NULL when out of memory. */
 struct endpoint_gain *endpoint_gain_get(const char *key, enum mmdevapi_flow flow);

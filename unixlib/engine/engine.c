@@ -904,6 +904,15 @@ HRESULT engine_stream_stop(struct engine_stream *stream)
     return S_OK;
 }
 
+void engine_device_gone(struct engine *engine)
+{
+    pthread_mutex_lock(&engine->lock);
+    if (engine->output) drop_device(engine, AUDCLNT_E_DEVICE_INVALIDATED);
+    invalidate_streams(engine);
+    pthread_mutex_unlock(&engine->lock);
+    engine_wake(engine);
+}
+
 HRESULT engine_stream_reset(struct engine_stream *stream)
 {
     struct engine *engine = stream->engine;

@@ -23,6 +23,9 @@ HRESULT engine_run(struct engine *engine);
  * passed. NtSetEvent waits for the wineserver, which a busy machine may keep for many ms; the
  * engine thread must not. */
 HRESULT engine_signal_run(struct engine *engine);
+/* The endpoint went away (the PE side learnt it from the backend's watch): its streams are
+ * invalidated even where the server moved the device's stream elsewhere, as Windows does. */
+void engine_device_gone(struct engine *engine);
 
 /* NtAllocateVirtualMemory's zero_bits for the memory both halves map (the streams' rings): set by
  * unixlib/wow64.c for a 32-bit program, whose pointers reach only the low 2 GiB. */
