@@ -326,9 +326,18 @@ static HRESULT WINAPI client_GetMixFormat(IAudioClient3 *iface, WAVEFORMATEX **w
 {
     struct audio_client *client = impl_from_IAudioClient3(iface);
     WAVEFORMATEXTENSIBLE *mix;
+    BOOL present;
 
     TRACE("(%p)->(%p)\n", client, wfx);
     if (!wfx) return E_POINTER;
+    AcquireSRWLockShared(&devices_lock);
+    present = device_present(client->device);
+    ReleaseSRWLockShared(&devices_lock);
+    if (!present)
+    {
+        *wfx = NULL;
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    }
     if (!(mix = CoTaskMemAlloc(sizeof(*mix))))
     {
         *wfx = NULL;

@@ -496,9 +496,16 @@ static HRESULT start_engine_thread(LPTHREAD_START_ROUTINE proc, UINT64 engine)
     return S_OK;
 }
 
+/* With devices_lock: whether the endpoint is there to play or record. */
+BOOL device_present(const struct mmdevice *device)
+{
+    return device->state == DEVICE_STATE_ACTIVE && unix_ready;
+}
+
 /* An engine of an endpoint, started with its threads on first use: the endpoint's own, or
  * (MMDEVAPI_LOOPBACK) the capture engine that records what a render endpoint plays; *slot and the
- * periods after it are where the endpoint keeps it. */
+ * periods after it are where the endpoint keeps it. AUDCLNT_E_DEVICE_INVALIDATED while the
+ * endpoint is gone, made or not. */
 static HRESULT engine_of(struct mmdevice *device, UINT32 flow, UINT64 *slot, UINT32 *slot_period,
                          UINT32 *slot_min_period, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames)
 {
@@ -507,15 +514,14 @@ static HRESULT engine_of(struct mmdevice *device, UINT32 flow, UINT64 *slot, UIN
     HRESULT hr = S_OK;
 
     AcquireSRWLockExclusive(&engine_lock);
-    if (!*slot)
+    AcquireSRWLockShared(&devices_lock);
+    if (!device_present(device)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+    memcpy(params.key, device->key, sizeof(params.key));
+    params.format = device->format;
+    ReleaseSRWLockShared(&devices_lock);
+    if (SUCCEEDED(hr) && !*slot)
     {
-        AcquireSRWLockShared(&devices_lock);
-        if (device->state != DEVICE_STATE_ACTIVE || !unix_ready) hr = AUDCLNT_E_DEVICE_INVALIDATED;
-        memcpy(params.key, device->key, sizeof(params.key));
-        params.format = device->format;
-        ReleaseSRWLockShared(&devices_lock);
-
-        if (SUCCEEDED(hr) && (wine_unix_call(unix_engine_create, &params) || FAILED(hr = params.result)))
+        if ((wine_unix_call(unix_engine_create, &params) || FAILED(hr = params.result)))
             hr = FAILED(params.result) ? params.result : E_FAIL;
         if (SUCCEEDED(hr) && SUCCEEDED(hr = start_engine_thread(engine_thread, params.engine))
             && SUCCEEDED(hr = start_engine_thread(signal_thread, params.engine)))
@@ -600,13 +606,20 @@ static ULONG WINAPI device_Release(IMMDevice *iface)
 static HRESULT WINAPI device_Activate(IMMDevice *iface, REFIID riid, DWORD clsctx, PROPVARIANT *params, void **out)
 {
     struct mmdevice *device = impl_from_IMMDevice(iface);
+    BOOL present;
 
     TRACE("(%p)->(%s, %#lx, %p, %p)\n", device, debugstr_guid(riid), clsctx, params, out);
     if (!riid || !out) return E_POINTER;
     *out = NULL;
     if (IsEqualIID(riid, &IID_IAudioClient) || IsEqualIID(riid, &IID_IAudioClient2)
         || IsEqualIID(riid, &IID_IAudioClient3))
-        return audio_client_create(device, riid, out);
+    {
+        AcquireSRWLockShared(&devices_lock);
+        present = device_present(device);
+        ReleaseSRWLockShared(&devices_lock);
+        /* As Windows documents for an endpoint the user removed. */
+        return present ? audio_client_create(device, riid, out) : AUDCLNT_E_DEVICE_INVALIDATED;
+    }
     if (IsEqualIID(riid, &IID_IAudioSessionManager) || IsEqualIID(riid, &IID_IAudioSessionManager2))
         return session_manager_create(device, riid, out);
     if (IsEqualIID(riid, &IID_IAudioEndpointVolume) || IsEqualIID(riid, &IID_IAudioEndpointVolumeEx))

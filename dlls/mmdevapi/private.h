@@ -111,6 +111,7 @@ extern struct mmdevice **devices;
 extern UINT devices_count;
 struct mmdevice *device_default(EDataFlow flow);
 struct mmdevice *device_find(const WCHAR *id);
+BOOL device_present(const struct mmdevice *device);
 HKEY device_open_key(const struct mmdevice *device, const WCHAR *subkey, REGSAM access);
 /* Starts, once, the thread that follows what the backend says changed: endpoints that come and go
  * and new defaults (IMMNotificationClient, IAudioSessionEvents::OnSessionDisconnected) and the

@@ -837,9 +837,9 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
 {
     IAudioSessionControl *control = NULL;
     WCHAR old_default[64] = L"", *id;
-    char command[256], out[256], *end;
-    IAudioClient *client = NULL;
-    WAVEFORMATEX *mix = NULL;
+    char command[300], restore[256], out[200], *end;
+    IAudioClient *client = NULL, *later = NULL;
+    WAVEFORMATEX *mix = NULL, *format = NULL;
     IMMDevice *dev, *extra = NULL;
     LONG from = 0;
     UINT32 padding;
@@ -854,7 +854,7 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
         return;
     }
     if ((end = strpbrk(out, "\r\n"))) *end = 0;
-    snprintf(command, sizeof(command), "pactl set-default-sink %s; pactl unload-module", out);
+    snprintf(restore, sizeof(restore), "pactl set-default-sink %s; pactl unload-module", out);
     if (SUCCEEDED(IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, eRender, eConsole, &dev)))
     {
         if (SUCCEEDED(IMMDevice_GetId(dev, &id)))
@@ -899,6 +899,8 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
     if (SUCCEEDED(hr)) hr = IAudioSessionControl_RegisterAudioSessionNotification(control, &listener.IAudioSessionEvents_iface);
     if (SUCCEEDED(hr)) hr = IAudioClient_Start(client);
     ok(hr == S_OK, "a stream on the new endpoint: got %08lx\n", hr);
+    hr = IMMDevice_Activate(extra, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&later);
+    ok(hr == S_OK, "Activate on the new endpoint: got %08lx\n", hr);
 
     /* It becomes the default: of each role, and the enumerator answers from inside the call. */
     from = listener.count;
@@ -917,7 +919,7 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
     /* It goes: not present any more, the old default back, the stream invalidated, the session
      * disconnected (the server moves the sink's streams elsewhere; Windows' stream ends). */
     from = listener.count;
-    snprintf(command + strlen(command), sizeof(command) - strlen(command), " %u", module);
+    snprintf(command, sizeof(command), "%s %u", restore, module);
     ok(run_unix(command, NULL, 0), "%s failed\n", command);
     module = ~0u;
     ok(wait_heard(&from, 's', id, DEVICE_STATE_NOTPRESENT) >= 0, "no OnDeviceStateChanged(NOTPRESENT) for a sink unloaded\n");
@@ -935,11 +937,41 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
         hr = IAudioClient_Start(client);
         ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "Start on the gone endpoint: got %08lx\n", hr);
     }
+    /* A stream not initialized yet fails at once, and so does a new one. */
+    if (later)
+    {
+        hr = IAudioClient_GetMixFormat(later, &format);
+        ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "GetMixFormat on the gone endpoint: got %08lx\n", hr);
+        if (mix) hr = IAudioClient_Initialize(later, AUDCLNT_SHAREMODE_SHARED, 0, 1000000, 0, mix, NULL);
+        ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "Initialize on the gone endpoint: got %08lx\n", hr);
+        IAudioClient_Release(later);
+        later = NULL;
+    }
+    hr = IMMDevice_Activate(extra, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&later);
+    ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "Activate on the gone endpoint: got %08lx\n", hr);
+    if (SUCCEEDED(hr)) IAudioClient_Release(later);
+    later = NULL;
+
+    /* It comes back: the same endpoint, active, plays again in the same process. */
+    from = listener.count;
+    ok(run_unix("pactl load-module module-null-sink sink_name=mmdevtest_extra", out, sizeof(out))
+       && sscanf(out, "%u", &module) == 1, "pactl load-module: %s\n", out);
+    ok(wait_heard(&from, 's', id, DEVICE_STATE_ACTIVE) >= 0, "no OnDeviceStateChanged(ACTIVE) for the sink back\n");
+    hr = IMMDevice_Activate(extra, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&later);
+    if (SUCCEEDED(hr) && mix) hr = IAudioClient_Initialize(later, AUDCLNT_SHAREMODE_SHARED, 0, 1000000, 0, mix, NULL);
+    if (SUCCEEDED(hr)) hr = IAudioClient_Start(later);
+    ok(hr == S_OK, "a stream on the endpoint back: got %08lx\n", hr);
+    if (SUCCEEDED(hr))
+    {
+        Sleep(50);
+        hr = IAudioClient_GetCurrentPadding(later, &padding);
+        ok(hr == S_OK, "GetCurrentPadding on the endpoint back: got %08lx\n", hr);
+    }
 
 done:
     if (module != ~0u)
     {
-        snprintf(command + strlen(command), sizeof(command) - strlen(command), " %u", module);
+        snprintf(command, sizeof(command), "%s %u", restore, module);
         run_unix(command, NULL, 0);
     }
     if (control)
@@ -948,6 +980,7 @@ done:
         IAudioSessionControl_Release(control);
     }
     if (client) IAudioClient_Release(client);
+    if (later) IAudioClient_Release(later);
     CoTaskMemFree(mix);
     if (extra) IMMDevice_Release(extra);
     hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
