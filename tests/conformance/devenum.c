@@ -989,6 +989,92 @@ done:
     DeleteCriticalSection(&listener.lock);
 }
 
+/* A source that goes under an event-driven capture stream: the stream is invalidated within a few
+ * periods of pactl, and its event still wakes the program, so that it notices. PulseAudio has
+ * module-null-source; PipeWire's Pulse server makes a source of module-null-sink's node instead. */
+static void test_capture_gone(IMMDeviceEnumerator *mme)
+{
+    static const char *const loads[] =
+    {
+        "pactl load-module module-null-source source_name=mmdevtest_extra_source",
+        "pactl load-module module-null-sink sink_name=mmdevtest_extra_source media.class=Audio/Source/Virtual",
+    };
+    IAudioCaptureClient *capture = NULL;
+    IAudioClient *client = NULL;
+    WAVEFORMATEX *mix = NULL;
+    IMMDevice *dev = NULL;
+    unsigned int module = ~0u, i;
+    char command[64], out[200];
+    UINT32 next, frames;
+    DWORD start, flags, wait = WAIT_FAILED;
+    HANDLE event;
+    LONG from;
+    BYTE *data;
+    int heard;
+    HRESULT hr;
+
+    InitializeCriticalSection(&listener.lock);
+    listener.changed = CreateEventW(NULL, FALSE, FALSE, NULL);
+    listener.IMMNotificationClient_iface.lpVtbl = &listener_vtbl;
+    listener.mme = mme;
+    listener.count = 0;
+    event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
+    ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx\n", hr);
+    for (i = 0; i < ARRAY_SIZE(loads) && module == ~0u; i++)
+        if (!run_unix(loads[i], out, sizeof(out)) || sscanf(out, "%u", &module) != 1) module = ~0u;
+    if (!ok(module != ~0u, "no extra source could be loaded: %s\n", out)) goto done;
+    from = 0;
+    heard = wait_heard(&from, 's', NULL, DEVICE_STATE_ACTIVE);
+    if (!ok(heard >= 0, "no OnDeviceStateChanged(ACTIVE) for a source loaded\n")) goto done;
+    hr = IMMDeviceEnumerator_GetDevice(mme, listener.heard[heard].id, &dev);
+    if (SUCCEEDED(hr)) hr = IMMDevice_Activate(dev, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&client);
+    if (SUCCEEDED(hr)) hr = IAudioClient_GetMixFormat(client, &mix);
+    if (SUCCEEDED(hr)) hr = IAudioClient_Initialize(client, AUDCLNT_SHAREMODE_SHARED, AUDCLNT_STREAMFLAGS_EVENTCALLBACK,
+                                                    1000000, 0, mix, NULL);
+    if (SUCCEEDED(hr)) hr = IAudioClient_SetEventHandle(client, event);
+    if (SUCCEEDED(hr)) hr = IAudioClient_GetService(client, &IID_IAudioCaptureClient, (void **)&capture);
+    if (SUCCEEDED(hr)) hr = IAudioClient_Start(client);
+    if (!ok(hr == S_OK, "an event-driven capture stream on the new source: got %08lx\n", hr)) goto done;
+    ok(WaitForSingleObject(event, 500) == WAIT_OBJECT_0, "no event from the capture stream\n");
+
+    from = listener.count;
+    snprintf(command, sizeof(command), "pactl unload-module %u", module);
+    ok(run_unix(command, NULL, 0), "%s failed\n", command);
+    module = ~0u;
+    /* As a program that only wakes on its event: every wait is woken, the last to the news. */
+    for (start = GetTickCount(); GetTickCount() - start < 3000;)
+    {
+        if ((wait = WaitForSingleObject(event, 1000)) != WAIT_OBJECT_0) break;
+        if ((hr = IAudioCaptureClient_GetNextPacketSize(capture, &next)) == AUDCLNT_E_DEVICE_INVALIDATED) break;
+        while (IAudioCaptureClient_GetBuffer(capture, &data, &frames, &flags, NULL, NULL) == S_OK)
+            IAudioCaptureClient_ReleaseBuffer(capture, frames);
+    }
+    ok(wait == WAIT_OBJECT_0 && hr == AUDCLNT_E_DEVICE_INVALIDATED,
+       "the gone source's stream: wait %#lx, GetNextPacketSize %08lx\n", wait, hr);
+    trace("a source unloaded: its capture stream invalidated %lu ms after pactl ended\n", GetTickCount() - start);
+    hr = IAudioCaptureClient_GetBuffer(capture, &data, &frames, &flags, NULL, NULL);
+    ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "GetBuffer on the gone source: got %08lx\n", hr);
+    ok(wait_heard(&from, 's', listener.heard[heard].id, DEVICE_STATE_NOTPRESENT) >= 0,
+       "no OnDeviceStateChanged(NOTPRESENT) for a source unloaded\n");
+
+done:
+    if (module != ~0u)
+    {
+        snprintf(command, sizeof(command), "pactl unload-module %u", module);
+        run_unix(command, NULL, 0);
+    }
+    if (capture) IAudioCaptureClient_Release(capture);
+    if (client) IAudioClient_Release(client);
+    CoTaskMemFree(mix);
+    if (dev) IMMDevice_Release(dev);
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
+    ok(hr == S_OK, "UnregisterEndpointNotificationCallback: got %08lx\n", hr);
+    CloseHandle(event);
+    CloseHandle(listener.changed);
+    DeleteCriticalSection(&listener.lock);
+}
+
 /* ---- IMMDevice and IMMEndpoint --------------------------------------------------------------- */
 
 static void check_activate(IMMDevice *dev, const IID *iid, const char *name, BOOL may_exist)
@@ -1714,7 +1800,11 @@ int main(int argc, char **argv)
         test_default_endpoint(mme);
         test_get_device(mme);
         test_notification_client(mme);
-        if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_PIPEWIRE) test_endpoint_changes(mme);
+        if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_PIPEWIRE)
+        {
+            test_endpoint_changes(mme);
+            test_capture_gone(mme);
+        }
         test_default_devices(mme);
         test_stable_ids(mme);
         test_module_identity(mme);
