@@ -52,12 +52,13 @@ static UINT64 clock_frames(struct audio_client *client, UINT64 *qpc_now)
     do
     {
         while ((seq = __atomic_load_n(&shared->clock.seq, __ATOMIC_ACQUIRE)) & 1) YieldProcessor();
-        running = shared->clock.running;
-        generation = shared->clock.generation;
-        position = shared->clock.position;
-        limit = shared->clock.limit;
-        qpc = shared->clock.qpc;
-        rate = shared->clock.rate;
+        /* Relaxed atomics: the engine may be writing them (then seq tells, and we read again). */
+        running = __atomic_load_n(&shared->clock.running, __ATOMIC_RELAXED);
+        generation = __atomic_load_n(&shared->clock.generation, __ATOMIC_RELAXED);
+        position = __atomic_load_n(&shared->clock.position, __ATOMIC_RELAXED);
+        limit = __atomic_load_n(&shared->clock.limit, __ATOMIC_RELAXED);
+        qpc = __atomic_load_n(&shared->clock.qpc, __ATOMIC_RELAXED);
+        rate = __atomic_load_n(&shared->clock.rate, __ATOMIC_RELAXED);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
     } while (__atomic_load_n(&shared->clock.seq, __ATOMIC_RELAXED) != seq);
 

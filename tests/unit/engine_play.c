@@ -144,13 +144,13 @@ static void test_stuck_device(void)
     __atomic_store_n(&shared->write_frames, 48000, __ATOMIC_RELEASE);
     start = now_seconds();
     CHECK_EQ_HEX(engine_stream_start(stream), S_OK);
-    while (now_seconds() - start < 3.0 && shared->clock.position < 48000) usleep(10000);
+    while (now_seconds() - start < 3.0 && load(&shared->clock.position) < 48000) usleep(10000);
     printf("stuck device: froze %d, the stream's 48000 frames taken after %.0f ms: %llu, heard %llu\n",
            stuck.froze_once, (now_seconds() - start) * 1000, (unsigned long long)load(&shared->read_frames),
-           (unsigned long long)shared->clock.position);
+           (unsigned long long)load(&shared->clock.position));
     CHECK(stuck.froze_once);
     CHECK_EQ_UINT(load(&shared->read_frames), 48000);
-    CHECK_EQ_UINT(shared->clock.position, 48000);
+    CHECK_EQ_UINT(load(&shared->clock.position), 48000);
     CHECK(now_seconds() - start < 1.5);
     CHECK_EQ_HEX(engine_stream_stop(stream), S_OK);
     engine_stream_release(stream);
@@ -211,22 +211,22 @@ int main(void)
     CHECK(load(&shared->read_frames) > 0);
     usleep(300000);
     printf("after %.0f ms: taken %llu, heard %llu frames\n", (now_seconds() - start) * 1000,
-           (unsigned long long)load(&shared->read_frames), (unsigned long long)shared->clock.position);
-    CHECK(shared->clock.position > 0);
-    CHECK(shared->clock.position <= load(&shared->read_frames));
+           (unsigned long long)load(&shared->read_frames), (unsigned long long)load(&shared->clock.position));
+    CHECK(load(&shared->clock.position) > 0);
+    CHECK(load(&shared->clock.position) <= load(&shared->read_frames));
     /* Real time: 0.3 s in, about 0.3 s taken (the device's queue ahead, not more) and heard (less
      * what the device holds). */
     CHECK(load(&shared->read_frames) < format.rate * 0.4);
-    CHECK(shared->clock.position > format.rate * 0.2);
+    CHECK(load(&shared->clock.position) > format.rate * 0.2);
 
     /* The whole second plays out, and the clock reaches its end. */
-    while (now_seconds() - start < 2.0 && shared->clock.position < buffer) usleep(10000);
+    while (now_seconds() - start < 2.0 && load(&shared->clock.position) < buffer) usleep(10000);
     CHECK_EQ_UINT(load(&shared->read_frames), buffer);
-    CHECK_EQ_UINT(shared->clock.position, buffer);
+    CHECK_EQ_UINT(load(&shared->clock.position), buffer);
 
     CHECK_EQ_HEX(engine_stream_stop(stream), S_OK);
     CHECK_EQ_HEX(engine_stream_reset(stream), S_OK);
-    CHECK_EQ_UINT(shared->clock.position, 0);
+    CHECK_EQ_UINT(load(&shared->clock.position), 0);
 
     /* The program owns write_frames and may scribble on it: a count far past the ring, then one
      * behind what the engine took. The engine reads no more than a ring's worth, and nothing. */

@@ -14,9 +14,16 @@ unsigned char __cdecl __wine_dbg_get_channel_flags(struct __wine_debug_channel *
     return getenv("MMDEVAPI_TEST_TRACE") ? 0xff : 0;
 }
 
+/* The debugstr helpers format into their own stack and hand it here: it must outlive them, as
+ * ntdll's copy does (a few per thread, reused in turn). */
 const char * __cdecl __wine_dbg_strdup(const char *str)
 {
-    return str;
+    static __thread char copies[8][1024];
+    static __thread unsigned int next;
+    char *copy = copies[next++ % 8];
+
+    snprintf(copy, sizeof(copies[0]), "%s", str);
+    return copy;
 }
 
 int __cdecl __wine_dbg_output(const char *str)

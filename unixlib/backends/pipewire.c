@@ -968,6 +968,7 @@ static HRESULT pipewire_stream_write(struct backend_stream *iface, const float *
     if (!pipewire_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
     queued = stream->write_index - __atomic_load_n(&stream->read_index, __ATOMIC_ACQUIRE);
     if (count > stream->ring_frames - queued) return E_INVALIDARG;
+    if (!count) return S_OK;
     offset = stream->write_index & (stream->ring_frames - 1);
     first = min(count, stream->ring_frames - offset);
     memcpy(stream->ring + (size_t)offset * stream->channels, frames, (size_t)first * stream->channels * sizeof(float));

@@ -217,20 +217,22 @@ static void publish_clock(struct capture_stream *stream)
 {
     struct stream_shared *shared = stream->shared;
     UINT32 seq = shared->clock.seq;
-    UINT64 frequency = 10000000, device_frame;
+    UINT64 frequency = 10000000, device_frame, time, qpc;
     LARGE_INTEGER counter, ticks;
 
     device_frame = stream->start_device + stream->since_start * stream->engine->format.rate / stream->format.rate;
     NtQueryPerformanceCounter(&counter, &ticks);
+    /* The clock's time is in QueryPerformanceCounter's own ticks. */
+    time = device_frame_time(stream->engine, device_frame);
+    qpc = time / frequency * ticks.QuadPart + time % frequency * ticks.QuadPart / frequency;
+    /* A seqlock of relaxed atomics, as the render engine's (engine.c). */
     __atomic_store_n(&shared->clock.seq, seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    /* The clock's time is in QueryPerformanceCounter's own ticks. */
-    shared->clock.qpc = device_frame_time(stream->engine, device_frame) / frequency * ticks.QuadPart
-                        + device_frame_time(stream->engine, device_frame) % frequency * ticks.QuadPart / frequency;
-    shared->clock.running = stream->started;
-    shared->clock.position = stream->position;
-    shared->clock.limit = stream->position + stream->packet_frames;
-    shared->clock.rate = stream->format.rate;
+    __atomic_store_n(&shared->clock.qpc, qpc, __ATOMIC_RELAXED);
+    __atomic_store_n(&shared->clock.running, stream->started, __ATOMIC_RELAXED);
+    __atomic_store_n(&shared->clock.position, stream->position, __ATOMIC_RELAXED);
+    __atomic_store_n(&shared->clock.limit, stream->position + stream->packet_frames, __ATOMIC_RELAXED);
+    __atomic_store_n(&shared->clock.rate, stream->format.rate, __ATOMIC_RELAXED);
     __atomic_store_n(&shared->clock.seq, seq + 2, __ATOMIC_RELEASE);
 }
 

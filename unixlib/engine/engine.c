@@ -262,12 +262,14 @@ static void publish_clock(struct engine_stream *stream, UINT64 qpc, BOOL running
 
     __atomic_store_n(&shared->clock.seq, seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    shared->clock.running = running;
-    shared->clock.generation = stream->resets;
-    shared->clock.position = stream->heard;
-    shared->clock.limit = stream->consumed;
-    shared->clock.qpc = qpc;
-    shared->clock.rate = stream->rate;
+    /* Relaxed atomics: a reader may read them while they change (and retries), which plain
+     * stores would make a data race. They cost plain moves. */
+    __atomic_store_n(&shared->clock.running, running, __ATOMIC_RELAXED);
+    __atomic_store_n(&shared->clock.generation, stream->resets, __ATOMIC_RELAXED);
+    __atomic_store_n(&shared->clock.position, stream->heard, __ATOMIC_RELAXED);
+    __atomic_store_n(&shared->clock.limit, stream->consumed, __ATOMIC_RELAXED);
+    __atomic_store_n(&shared->clock.qpc, qpc, __ATOMIC_RELAXED);
+    __atomic_store_n(&shared->clock.rate, stream->rate, __ATOMIC_RELAXED);
     __atomic_store_n(&shared->clock.seq, seq + 2, __ATOMIC_RELEASE);
 }
 
