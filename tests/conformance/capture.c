@@ -474,9 +474,10 @@ static float loopback_sample(UINT32 player, UINT32 frame, UINT32 channel)
 /* Where each player's signal begins in the loopback (whole periods apart, as each started at a
  * period of the engine), checked frame by frame as the sum of the players; FALSE if no such place.
  * Then it traces the placing that held longest and what the loopback had where it broke, which
- * tells a hole (zeros), a loss (the signal further on) and a wrong sum apart. */
+ * tells a hole (zeros), a loss (the signal further on) and a wrong sum apart; *hole says whether
+ * it broke on silence. */
 static BOOL find_sum(const float *captured, UINT32 frames, UINT32 channels, UINT32 signal_frames, UINT32 players,
-                     UINT32 *starts)
+                     UINT32 *starts, BOOL *hole)
 {
     UINT32 first, a, b, n, c, limit, best_n = 0, best_a = 0, best_b = 0, zeros;
     float expect = 0.0f;
@@ -512,10 +513,12 @@ static BOOL find_sum(const float *captured, UINT32 frames, UINT32 channels, UINT
                 best_b = b;
             }
         }
+    *hole = FALSE;
     if (best_n >= frames) return FALSE;
     for (zeros = 0; best_n + zeros < frames && !captured[(best_n + zeros) * channels]; zeros++) ;
     trace("loopback: %u frames of silence, then the streams at %u and %u held to frame %u, where it had %f; "
           "%u frames of zeros follow\n", first, best_a, best_b, best_n, captured[best_n * channels], zeros);
+    *hole = zeros > 0;
     return FALSE;
 }
 
@@ -536,8 +539,9 @@ static BOOL check_loopback_silent_flag(const float *data, UINT32 frames, UINT32 
 /* Loopback: what the render endpoint plays. Two streams of ours, at the mix format, come back as
  * their sum sample for sample: on PulseAudio from the sink's monitor (the harness's other stream
  * plays zeros), on ALSA from our engine's own mix, where nothing arrives while nothing plays. */
-static void test_loopback(IMMDevice *capture_dev)
+static BOOL test_loopback(IMMDevice *capture_dev, BOOL last_attempt)
 {
+    BOOL hole = FALSE, again = FALSE;
     enum { PLAYERS = 2 };
     UINT32 signal_frames, total_frames, frames = 0, written[PLAYERS] = {0}, got, next_size, padding, buffer = 0;
     UINT32 block, starts[2] = {0}, silent, i, j, k;
@@ -564,7 +568,7 @@ static void test_loopback(IMMDevice *capture_dev)
     }
     if (client) IAudioClient_Release(client);
 
-    if (FAILED(IMMDeviceEnumerator_GetDefaultAudioEndpoint(enumerator, eRender, eConsole, &dev))) return;
+    if (FAILED(IMMDeviceEnumerator_GetDefaultAudioEndpoint(enumerator, eRender, eConsole, &dev))) return FALSE;
     hr = IMMDevice_Activate(dev, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL, (void **)&loopback);
     ok(hr == S_OK, "Activate on render: got %08lx\n", hr);
     IAudioClient_GetMixFormat(loopback, &mix);
@@ -643,9 +647,16 @@ static void test_loopback(IMMDevice *capture_dev)
     }
     for (i = 0; i < PLAYERS; i++) IAudioClient_Stop(player[i]);
     IAudioClient_Stop(loopback);
-    if (ok(find_sum((const float *)captured, frames, mix->nChannels, signal_frames, PLAYERS, starts),
-           "the loopback's %u frames are not the sum of the two streams' signals\n", frames))
+    if (find_sum((const float *)captured, frames, mix->nChannels, signal_frames, PLAYERS, starts, &hole))
         trace("loopback: the streams began %u and %u frames into it\n", starts[0], starts[1]);
+    /* A hole is the device running dry (on pipewire-pulse now and then: issue 13's e2e cases),
+     * which the next attempt need not meet; any other difference is the loopback's fault. */
+    else if (hole && !last_attempt)
+    {
+        trace("an attempt: the loopback's %u frames have a hole in the two streams' signals\n", frames);
+        again = TRUE;
+    }
+    else ok(FALSE, "the loopback's %u frames are not the sum of the two streams' signals\n", frames);
 done:
     for (i = 0; i < PLAYERS; i++)
     {
@@ -658,6 +669,7 @@ done:
     IAudioClient_Release(loopback);
     CoTaskMemFree(mix);
     IMMDevice_Release(dev);
+    return again;
 }
 
 /* ---- A long run: MMDEVAPI_CAPTURE_LONG=SECONDS (not in the suite) ---------------------------- */
@@ -799,6 +811,7 @@ static void test_feed_long(double seconds)
 int main(void)
 {
     WAVEFORMATEX *mix;
+    UINT32 attempt;
     IMMDevice *dev;
     HRESULT hr;
 
@@ -837,7 +850,7 @@ int main(void)
             test_polled(dev, mix);
             test_event(dev, mix);
             test_voice_formats(dev);
-            test_loopback(dev);
+            for (attempt = 1; test_loopback(dev, attempt == 3); attempt++) ;
             CoTaskMemFree(mix);
         }
         else IAudioClient_Release(client);
