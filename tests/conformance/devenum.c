@@ -30,6 +30,7 @@
 #include <dsound.h>
 #include <strmif.h>
 #include <uuids.h>
+#include "listener.h"
 
 /* The DEVPKEYs that Windows also publishes as PKEYs (functiondiscoverykeys_devpkey.h). */
 #define PKEY_OF(devpkey) ((const PROPERTYKEY *)&(devpkey))
@@ -698,137 +699,6 @@ static void test_notification_client(IMMDeviceEnumerator *mme)
 
 /* ---- Endpoints that come and go (PulseAudio's sinks, loaded and unloaded by pactl) ----------- */
 
-/* What a client heard, in order. */
-struct heard
-{
-    char what;          /* 'a' added, 's' state, 'd' default, 'x' session disconnected */
-    WCHAR id[64];       /* "" for none */
-    DWORD value;        /* the state, the default's flow * 16 + role, the disconnect reason */
-};
-
-static struct
-{
-    IMMNotificationClient IMMNotificationClient_iface;
-    IAudioSessionEvents IAudioSessionEvents_iface;
-    CRITICAL_SECTION lock;
-    HANDLE changed;
-    struct heard heard[64];
-    LONG count;
-    IMMDeviceEnumerator *mme;
-    HRESULT inner_hr;   /* of the enumerator's call from inside OnDefaultDeviceChanged */
-} listener;
-
-static void hear(char what, const WCHAR *id, DWORD value)
-{
-    EnterCriticalSection(&listener.lock);
-    if (listener.count < (LONG)ARRAY_SIZE(listener.heard))
-    {
-        listener.heard[listener.count].what = what;
-        lstrcpynW(listener.heard[listener.count].id, id ? id : L"", ARRAY_SIZE(listener.heard[0].id));
-        listener.heard[listener.count].value = value;
-        listener.count++;
-    }
-    LeaveCriticalSection(&listener.lock);
-    SetEvent(listener.changed);
-}
-
-static HRESULT WINAPI listener_OnDeviceStateChanged(IMMNotificationClient *iface, const WCHAR *id, DWORD state)
-{
-    hear('s', id, state);
-    return S_OK;
-}
-
-static HRESULT WINAPI listener_OnDeviceAdded(IMMNotificationClient *iface, const WCHAR *id)
-{
-    hear('a', id, 0);
-    return S_OK;
-}
-
-static HRESULT WINAPI listener_OnDefaultDeviceChanged(IMMNotificationClient *iface, EDataFlow flow, ERole role,
-                                                      const WCHAR *id)
-{
-    IMMDevice *dev;
-
-    /* A program may ask the enumerator from inside its callback. */
-    if (id && SUCCEEDED(listener.inner_hr = IMMDeviceEnumerator_GetDevice(listener.mme, id, &dev)))
-        IMMDevice_Release(dev);
-    hear('d', id, flow * 16 + role);
-    return S_OK;
-}
-
-static const IMMNotificationClientVtbl listener_vtbl =
-{
-    notify_QueryInterface,
-    notify_AddRef,
-    notify_Release,
-    listener_OnDeviceStateChanged,
-    listener_OnDeviceAdded,
-    notify_OnDeviceRemoved,
-    listener_OnDefaultDeviceChanged,
-    notify_OnPropertyValueChanged,
-};
-
-static HRESULT WINAPI events_QueryInterface(IAudioSessionEvents *iface, REFIID iid, void **out)
-{
-    if (IsEqualIID(iid, &IID_IUnknown) || IsEqualIID(iid, &IID_IAudioSessionEvents))
-    {
-        *out = iface;
-        return S_OK;
-    }
-    *out = NULL;
-    return E_NOINTERFACE;
-}
-
-static ULONG WINAPI events_AddRef(IAudioSessionEvents *iface) { return 2; }
-static ULONG WINAPI events_Release(IAudioSessionEvents *iface) { return 1; }
-static HRESULT WINAPI events_OnDisplayNameChanged(IAudioSessionEvents *iface, const WCHAR *name, const GUID *context) { return S_OK; }
-static HRESULT WINAPI events_OnIconPathChanged(IAudioSessionEvents *iface, const WCHAR *path, const GUID *context) { return S_OK; }
-static HRESULT WINAPI events_OnSimpleVolumeChanged(IAudioSessionEvents *iface, float volume, BOOL mute, const GUID *context) { return S_OK; }
-static HRESULT WINAPI events_OnChannelVolumeChanged(IAudioSessionEvents *iface, DWORD count, float *volumes, DWORD changed, const GUID *context) { return S_OK; }
-static HRESULT WINAPI events_OnGroupingParamChanged(IAudioSessionEvents *iface, const GUID *group, const GUID *context) { return S_OK; }
-static HRESULT WINAPI events_OnStateChanged(IAudioSessionEvents *iface, AudioSessionState state) { return S_OK; }
-
-static HRESULT WINAPI events_OnSessionDisconnected(IAudioSessionEvents *iface, AudioSessionDisconnectReason reason)
-{
-    hear('x', NULL, reason);
-    return S_OK;
-}
-
-static const IAudioSessionEventsVtbl events_vtbl =
-{
-    events_QueryInterface,
-    events_AddRef,
-    events_Release,
-    events_OnDisplayNameChanged,
-    events_OnIconPathChanged,
-    events_OnSimpleVolumeChanged,
-    events_OnChannelVolumeChanged,
-    events_OnGroupingParamChanged,
-    events_OnStateChanged,
-    events_OnSessionDisconnected,
-};
-
-/* Waits up to 2 s for what to be heard of id (NULL: any) with value (~0u: any), from the first
- * entry on; the index of the entry, -1 if it never came. */
-static int wait_heard(LONG *from, char what, const WCHAR *id, DWORD value)
-{
-    DWORD start = GetTickCount();
-    LONG i;
-
-    for (;;)
-    {
-        EnterCriticalSection(&listener.lock);
-        for (i = *from; i < listener.count; i++)
-            if (listener.heard[i].what == what && (!id || !wcscmp(listener.heard[i].id, id))
-                && (value == ~0u || listener.heard[i].value == value))
-                break;
-        LeaveCriticalSection(&listener.lock);
-        if (i < listener.count) return i;
-        if (GetTickCount() - start > 2000) return -1;
-        WaitForSingleObject(listener.changed, 50);
-    }
-}
-
 /* On PulseAudio (and PipeWire's Pulse server): a sink that comes, becomes the default and goes,
  * as a program sees it: IMMNotificationClient's calls within 100 ms of pactl (the 2 s limit is
  * for a busy machine), an endpoint that then reads as it is, and the stream and the session of an
@@ -864,11 +734,7 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
         }
         IMMDevice_Release(dev);
     }
-    InitializeCriticalSection(&listener.lock);
-    listener.changed = CreateEventW(NULL, FALSE, FALSE, NULL);
-    listener.IMMNotificationClient_iface.lpVtbl = &listener_vtbl;
-    listener.IAudioSessionEvents_iface.lpVtbl = &events_vtbl;
-    listener.mme = mme;
+    listener_init(mme);
     hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
     ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx\n", hr);
 
@@ -985,8 +851,7 @@ done:
     if (extra) IMMDevice_Release(extra);
     hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
     ok(hr == S_OK, "UnregisterEndpointNotificationCallback: got %08lx\n", hr);
-    CloseHandle(listener.changed);
-    DeleteCriticalSection(&listener.lock);
+    listener_done();
 }
 
 /* A source that goes under an event-driven capture stream: the stream is invalidated within a few
@@ -1013,11 +878,7 @@ static void test_capture_gone(IMMDeviceEnumerator *mme)
     int heard;
     HRESULT hr;
 
-    InitializeCriticalSection(&listener.lock);
-    listener.changed = CreateEventW(NULL, FALSE, FALSE, NULL);
-    listener.IMMNotificationClient_iface.lpVtbl = &listener_vtbl;
-    listener.mme = mme;
-    listener.count = 0;
+    listener_init(mme);
     event = CreateEventW(NULL, FALSE, FALSE, NULL);
     hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
     ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx\n", hr);
@@ -1071,8 +932,7 @@ done:
     hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
     ok(hr == S_OK, "UnregisterEndpointNotificationCallback: got %08lx\n", hr);
     CloseHandle(event);
-    CloseHandle(listener.changed);
-    DeleteCriticalSection(&listener.lock);
+    listener_done();
 }
 
 /* ---- IMMDevice and IMMEndpoint --------------------------------------------------------------- */

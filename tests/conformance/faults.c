@@ -3,16 +3,21 @@
  * ALSA, the server behind alsa-lib's pulse plugin), and the stream's calls must answer
  * AUDCLNT_E_DEVICE_INVALIDATED, as Windows' do when a device is unplugged, so that the program
  * knows to make a new stream. Nothing may crash or hang, and releasing everything still works.
- * The server is killed through a Unix program: Wine runs those through CreateProcess.
+ * The server is killed through a Unix program: Wine runs those through CreateProcess. Where the
+ * module watches the server itself (PulseAudio, PipeWire), the stream's session also hears
+ * OnSessionDisconnected(DisconnectReasonServerShutdown), as when Windows' audio service stops.
  */
 
 #define COBJMACROS
+#define CONST_VTABLE
 #include "test.h"
 
 #include <objbase.h>
+#include <propsys.h>        /* before initguid.h: libuuid defines its GUIDs */
 #include <initguid.h>
 #include <mmdeviceapi.h>
 #include <audioclient.h>
+#include "listener.h"
 
 static struct test_env env;
 
@@ -49,12 +54,14 @@ static HRESULT feed(IAudioClient *ac, IAudioRenderClient *rc, UINT32 buffer)
 
 static void test_server_killed(IMMDevice *dev)
 {
+    IAudioSessionControl *control = NULL;
     IAudioRenderClient *rc = NULL;
     IAudioClock *clock = NULL;
     IAudioClient *ac = NULL;
     WAVEFORMATEX *mix = NULL;
     UINT32 buffer = 0, padding;
     UINT64 position;
+    LONG from = 0;
     DWORD start;
     BYTE *data;
     HRESULT hr;
@@ -69,6 +76,9 @@ static void test_server_killed(IMMDevice *dev)
     if (hr == S_OK) hr = IAudioClient_GetBufferSize(ac, &buffer);
     if (hr == S_OK) hr = IAudioClient_GetService(ac, &IID_IAudioRenderClient, (void **)&rc);
     if (hr == S_OK) hr = IAudioClient_GetService(ac, &IID_IAudioClock, (void **)&clock);
+    if (hr == S_OK) hr = IAudioClient_GetService(ac, &IID_IAudioSessionControl, (void **)&control);
+    if (hr == S_OK)
+        hr = IAudioSessionControl_RegisterAudioSessionNotification(control, &listener.IAudioSessionEvents_iface);
     ok(hr == S_OK, "setting up the stream: got %08lx, expected S_OK\n", hr);
     if (hr != S_OK) goto done;
 
@@ -99,8 +109,17 @@ static void test_server_killed(IMMDevice *dev)
     ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "Reset: got %08lx, expected AUDCLNT_E_DEVICE_INVALIDATED\n", hr);
     hr = IAudioClient_Start(ac);
     ok(hr == AUDCLNT_E_DEVICE_INVALIDATED, "Start: got %08lx, expected AUDCLNT_E_DEVICE_INVALIDATED\n", hr);
+    if (env.backend == TEST_BACKEND_ALSA)
+        trace("ALSA tells no one that the server behind its plugin died: no OnSessionDisconnected\n");
+    else ok(wait_heard(&from, 'x', NULL, DisconnectReasonServerShutdown) >= 0,
+            "no OnSessionDisconnected(DisconnectReasonServerShutdown)\n");
 
 done:
+    if (control)
+    {
+        IAudioSessionControl_UnregisterAudioSessionNotification(control, &listener.IAudioSessionEvents_iface);
+        IAudioSessionControl_Release(control);
+    }
     if (clock) IAudioClock_Release(clock);
     if (rc) IAudioRenderClient_Release(rc);
     IAudioClient_Release(ac);
@@ -126,7 +145,9 @@ int main(void)
     ok(hr == S_OK, "CoCreateInstance(MMDeviceEnumerator): got %08lx, expected S_OK\n", hr);
     if (hr == S_OK) hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, eRender, eConsole, &dev);
     ok(hr == S_OK, "GetDefaultAudioEndpoint(render): got %08lx, expected S_OK\n", hr);
+    listener_init(mme);
     if (hr == S_OK) test_server_killed(dev);
+    listener_done();
     if (dev) IMMDevice_Release(dev);
     if (mme) IMMDeviceEnumerator_Release(mme);
     CoUninitialize();
