@@ -85,15 +85,16 @@ static HRESULT WINAPI listener_OnDefaultDeviceChanged(IMMNotificationClient *ifa
     return S_OK;
 }
 
+/* Either interface answers itself and IUnknown: they hold no references. */
+static HRESULT query_one(void *iface, REFIID asked, REFIID own, void **out)
+{
+    *out = IsEqualIID(asked, &IID_IUnknown) || IsEqualIID(asked, own) ? iface : NULL;
+    return *out ? S_OK : E_NOINTERFACE;
+}
+
 static HRESULT WINAPI listener_QueryInterface(IMMNotificationClient *iface, REFIID iid, void **out)
 {
-    if (IsEqualIID(iid, &IID_IUnknown) || IsEqualIID(iid, &IID_IMMNotificationClient))
-    {
-        *out = iface;
-        return S_OK;
-    }
-    *out = NULL;
-    return E_NOINTERFACE;
+    return query_one(iface, iid, &IID_IMMNotificationClient, out);
 }
 
 /* The listener lives as long as the process: no count to keep. */
@@ -127,13 +128,7 @@ static const IMMNotificationClientVtbl listener_vtbl =
 
 static HRESULT WINAPI events_QueryInterface(IAudioSessionEvents *iface, REFIID iid, void **out)
 {
-    if (IsEqualIID(iid, &IID_IUnknown) || IsEqualIID(iid, &IID_IAudioSessionEvents))
-    {
-        *out = iface;
-        return S_OK;
-    }
-    *out = NULL;
-    return E_NOINTERFACE;
+    return query_one(iface, iid, &IID_IAudioSessionEvents, out);
 }
 
 static ULONG WINAPI events_AddRef(IAudioSessionEvents *iface) { return 2; }
