@@ -23,6 +23,7 @@
 #include <initguid.h>
 #include <mmdeviceapi.h>
 #include <audioclient.h>
+#include <audiopolicy.h>
 #include <mmreg.h>
 #include <ks.h>
 #include <ksmedia.h>
@@ -1551,6 +1552,9 @@ struct thread_test
     IAudioRenderClient *rc;
     IAudioClock *clock;
     IAudioStreamVolume *volume;
+    ISimpleAudioVolume *simple;         /* the stream's session */
+    IChannelAudioVolume *channels;
+    IAudioSessionControl *control;
     UINT32 buffer;
     LONG stop;
     LONG unexpected;        /* calls that answered what no state explains */
@@ -1639,10 +1643,57 @@ static DWORD WINAPI thread_controller(void *arg)
     return 0;
 }
 
+/* The stream's session's volumes and state, meanwhile. */
+static DWORD WINAPI thread_session(void *arg)
+{
+    struct thread_test *t = arg;
+    AudioSessionState state;
+    UINT32 i = 0;
+    float level;
+    HRESULT hr;
+
+    while (!ReadAcquire(&t->stop))
+    {
+        hr = ISimpleAudioVolume_SetMasterVolume(t->simple, i++ % 2 ? 0.5f : 1.0f, NULL);
+        thread_check(t, hr == S_OK, "SetMasterVolume", hr);
+        hr = ISimpleAudioVolume_GetMasterVolume(t->simple, &level);
+        thread_check(t, hr == S_OK && (level == 0.5f || level == 1.0f), "GetMasterVolume", hr);
+        hr = ISimpleAudioVolume_SetMute(t->simple, FALSE, NULL);
+        thread_check(t, hr == S_OK, "SetMute", hr);
+        hr = IChannelAudioVolume_SetChannelVolume(t->channels, i % mix.Format.nChannels, 0.75f, NULL);
+        thread_check(t, hr == S_OK, "IChannelAudioVolume::SetChannelVolume", hr);
+        hr = IAudioSessionControl_GetState(t->control, &state);
+        thread_check(t, hr == S_OK && state <= AudioSessionStateExpired, "GetState", hr);
+    }
+    return 0;
+}
+
+/* Other streams of the same endpoint made, started and released, meanwhile. */
+static DWORD WINAPI thread_churn(void *arg)
+{
+    struct thread_test *t = arg;
+    IAudioRenderClient *rc;
+    IAudioClient *ac;
+    HRESULT hr;
+
+    while (!ReadAcquire(&t->stop))
+    {
+        if (!(ac = create_client(0, 1000000, NULL))) break;
+        hr = IAudioClient_GetService(ac, &IID_IAudioRenderClient, (void **)&rc);
+        thread_check(t, hr == S_OK, "GetService(IAudioRenderClient)", hr);
+        if (SUCCEEDED(hr)) IAudioRenderClient_Release(rc);
+        hr = IAudioClient_Start(ac);
+        thread_check(t, hr == S_OK, "Start of another stream", hr);
+        /* Released while it plays, as programs do. */
+        IAudioClient_Release(ac);
+    }
+    return 0;
+}
+
 static void test_threads(void)
 {
     struct thread_test t = {0};
-    HANDLE threads[6];
+    HANDLE threads[16];
     UINT32 padding, i, count = 0;
     HRESULT hr;
 
@@ -1651,21 +1702,27 @@ static void test_threads(void)
     t.rc = get_service(t.ac, &IID_IAudioRenderClient, "IAudioRenderClient");
     t.clock = get_service(t.ac, &IID_IAudioClock, "IAudioClock");
     t.volume = get_service(t.ac, &IID_IAudioStreamVolume, "IAudioStreamVolume");
-    if (t.rc && t.clock && t.volume)
+    t.simple = get_service(t.ac, &IID_ISimpleAudioVolume, "ISimpleAudioVolume");
+    t.channels = get_service(t.ac, &IID_IChannelAudioVolume, "IChannelAudioVolume");
+    t.control = get_service(t.ac, &IID_IAudioSessionControl, "IAudioSessionControl");
+    if (t.rc && t.clock && t.volume && t.simple && t.channels && t.control)
     {
-        for (i = 0; i < 3; i++) threads[count++] = CreateThread(NULL, 0, thread_writer, &t, 0, NULL);
-        for (i = 0; i < 2; i++) threads[count++] = CreateThread(NULL, 0, thread_reader, &t, 0, NULL);
+        /* 16 threads on one stream, its session, and other streams of the endpoint. */
+        for (i = 0; i < 8; i++) threads[count++] = CreateThread(NULL, 0, thread_writer, &t, 0, NULL);
+        for (i = 0; i < 3; i++) threads[count++] = CreateThread(NULL, 0, thread_reader, &t, 0, NULL);
         threads[count++] = CreateThread(NULL, 0, thread_controller, &t, 0, NULL);
+        for (i = 0; i < 2; i++) threads[count++] = CreateThread(NULL, 0, thread_session, &t, 0, NULL);
+        for (i = 0; i < 2; i++) threads[count++] = CreateThread(NULL, 0, thread_churn, &t, 0, NULL);
         Sleep(1500);
         WriteRelease(&t.stop, 1);
         ok(WaitForMultipleObjects(count, threads, TRUE, 10000) == WAIT_OBJECT_0,
            "the threads did not finish within 10 s\n");
         for (i = 0; i < count; i++) CloseHandle(threads[i]);
 
-        ok(!t.unexpected, "%ld of %ld calls from 6 threads answered an HRESULT their state does not explain\n",
-           t.unexpected, t.calls);
+        ok(!t.unexpected, "%ld of %ld calls from %u threads answered an HRESULT their state does not explain\n",
+           t.unexpected, t.calls, count);
         ok(!t.backwards, "%ld clock reads went back without a Reset\n", t.backwards);
-        trace("%ld calls from 6 threads in 1.5 s\n", t.calls);
+        trace("%ld calls from %u threads in 1.5 s\n", t.calls, count);
         /* The stream is whole: it plays and empties as any other. */
         IAudioClient_Stop(t.ac);
         IAudioRenderClient_ReleaseBuffer(t.rc, 0, 0);
@@ -1673,6 +1730,9 @@ static void test_threads(void)
         ok(hr == S_OK && padding <= t.buffer, "padding after the threads: got %08lx %u, buffer %u\n", hr, padding,
            t.buffer);
     }
+    if (t.control) IAudioSessionControl_Release(t.control);
+    if (t.channels) IChannelAudioVolume_Release(t.channels);
+    if (t.simple) ISimpleAudioVolume_Release(t.simple);
     if (t.volume) IAudioStreamVolume_Release(t.volume);
     if (t.clock) IAudioClock_Release(t.clock);
     if (t.rc) IAudioRenderClient_Release(t.rc);
