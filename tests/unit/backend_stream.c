@@ -352,6 +352,7 @@ static void test_content(void)
     const char *path;
     unsigned int count;
     size_t frames, first;
+    UINT64 deadline;
     float *data;
     HRESULT hr;
 
@@ -360,8 +361,12 @@ static void test_content(void)
     CHECK_EQ_HEX(hr, S_OK);
     if (FAILED(hr)) return;
     CHECK_EQ_HEX(player_start(&player), S_OK);
-    while (player.signal_written < 2 * RATE && SUCCEEDED(hr = player_run(&player, 10))) {}
+    /* 2 s of signal in at most 10 s: a device that stops taking frames fails, never hangs. */
+    deadline = now_ns() + 10000000000ull;
+    while (player.signal_written < 2 * RATE && now_ns() < deadline && SUCCEEDED(hr = player_run(&player, 10))) {}
     CHECK_EQ_HEX(hr, S_OK);
+    if (player.signal_written < 2 * RATE) UNIT_FAIL("the device took %llu frames of the signal in 10 s, then stood still",
+                                                 (unsigned long long)player.signal_written);
     player.silent = TRUE;       /* an engine keeps writing, silence when nothing plays */
     CHECK_EQ_HEX(player_run(&player, 200), S_OK);
     ops->stream_close(player.stream);

@@ -337,6 +337,7 @@ struct pulse_stream
     UINT64 heard;           /* of those, the most that were reported heard */
     UINT64 underruns;
     pa_operation *timing;   /* the last timing request */
+    UINT64 restarted;       /* the underruns after which the stream was started anew */
     /* Capture: the fragment pa_stream_peek gave (data NULL for a hole), and the bytes of it read. */
     BOOL capture;
     const BYTE *fragment;
@@ -751,6 +752,23 @@ static HRESULT pulse_stream_read(struct backend_stream *iface, float *frames, UI
     return S_OK;
 }
 
+/* After an underrun the server plays again only once its queue holds prebuf. The engine keeps
+ * its lead queued, the sink's latency counted in it, which can stay short of that: each would wait
+ * for the other. What the server holds and does not play after an underrun is started at once. */
+static void pulse_stream_restart_stalled(struct pulse_stream *stream)
+{
+    const pa_timing_info *timing = pa_stream_get_timing_info(stream->stream);
+    pa_operation *op;
+
+    if (stream->state != PULSE_PLAYING || stream->restarted == stream->underruns || !timing || timing->playing
+        || timing->write_index_corrupt || timing->read_index_corrupt || timing->write_index <= timing->read_index)
+        return;
+    stream->restarted = stream->underruns;
+    WINE_TRACE("stream %p: the server holds %lld bytes and plays none of them\n", stream,
+               (long long)(timing->write_index - timing->read_index));
+    if ((op = pa_stream_trigger(stream->stream, NULL, NULL))) pa_operation_unref(op);
+}
+
 /* The server's latency: what is queued, in flight and in the sink, from its last timing report
  * (asked for once a period) and interpolated by libpulse on the monotonic clock since. What it
  * implies was heard never goes back and never passes what was written. */
@@ -767,6 +785,7 @@ static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames, 
     pulse_stream_dispatch(stream);
     if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
     if (stream->capture) return pulse_capture_delay(stream, frames, room);
+    pulse_stream_restart_stalled(stream);
     /* Until uncorked nothing plays: everything written is still to be heard. */
     if (stream->state == PULSE_PLAYING && !pa_stream_get_latency(stream->stream, &latency, &negative))
     {
