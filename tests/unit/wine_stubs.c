@@ -40,15 +40,23 @@ int __cdecl __wine_dbg_header(enum __wine_debug_class cls, struct __wine_debug_c
 }
 
 /* The ntdll calls the engine makes, in their plain Linux form. */
+#include <pthread.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <winternl.h>
+
+/* What was mapped, so that a free unmaps it whole (MEM_RELEASE gives no length): the fuzzer makes
+ * streams by the million. */
+#define MAPPINGS_MAX 4096
+static struct { void *base; SIZE_T size; } mappings[MAPPINGS_MAX];
+static pthread_mutex_t mappings_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* zero_bits asks for an address a 32-bit program reaches: MAP_32BIT gives the low 2 GiB. */
 NTSTATUS WINAPI NtAllocateVirtualMemory(HANDLE process, PVOID *base, ULONG_PTR zero_bits, SIZE_T *size,
                                         ULONG type, ULONG protect)
 {
     int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+    unsigned int i;
     void *memory;
 
 #ifdef MAP_32BIT
@@ -57,13 +65,31 @@ NTSTATUS WINAPI NtAllocateVirtualMemory(HANDLE process, PVOID *base, ULONG_PTR z
     memory = mmap(NULL, *size, PROT_READ | PROT_WRITE, flags, -1, 0);
 
     if (memory == MAP_FAILED) return STATUS_NO_MEMORY;
+    pthread_mutex_lock(&mappings_lock);
+    for (i = 0; i < MAPPINGS_MAX && mappings[i].base; i++) {}
+    if (i < MAPPINGS_MAX)
+    {
+        mappings[i].base = memory;
+        mappings[i].size = *size;
+    }
+    pthread_mutex_unlock(&mappings_lock);
     *base = memory;
     return STATUS_SUCCESS;
 }
 
-/* Native tests leak what the engine frees: munmap would need the length MEM_RELEASE does not give. */
 NTSTATUS WINAPI NtFreeVirtualMemory(HANDLE process, PVOID *base, SIZE_T *size, ULONG type)
 {
+    unsigned int i;
+
+    if (!*base) return STATUS_SUCCESS;
+    pthread_mutex_lock(&mappings_lock);
+    for (i = 0; i < MAPPINGS_MAX && mappings[i].base != *base; i++) {}
+    if (i < MAPPINGS_MAX)
+    {
+        munmap(mappings[i].base, mappings[i].size);
+        mappings[i].base = NULL;
+    }
+    pthread_mutex_unlock(&mappings_lock);
     return STATUS_SUCCESS;
 }
 
