@@ -24,19 +24,13 @@ static struct test_env env;
 /* Kills the harness's PulseAudio server (its pid is in MMDEVAPI_TEST_PULSE_PID). */
 static BOOL kill_server(void)
 {
-    STARTUPINFOA startup = { sizeof(startup) };
-    PROCESS_INFORMATION info;
     WCHAR pid[16];
     char command[64];
 
     if (!test_getenv("MMDEVAPI_TEST_PULSE_PID", pid, ARRAY_SIZE(pid))) return FALSE;
     snprintf(command, sizeof(command), "/bin/kill -KILL %ls", pid);
-    if (!CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &info)) return FALSE;
     /* Wine does not pass on a Unix program's exit code: the stream tells whether it worked. */
-    WaitForSingleObject(info.hProcess, 5000);
-    CloseHandle(info.hProcess);
-    CloseHandle(info.hThread);
-    return TRUE;
+    return run_unix(command, NULL, 0);
 }
 
 /* Keeps the buffer full; the first HRESULT that is not S_OK. */

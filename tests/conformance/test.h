@@ -268,7 +268,7 @@ static inline BOOL run_unix(const char *command, char *out, DWORD size)
 {
     char line[1024], out_unix[MAX_PATH], out_dos[MAX_PATH], mark_unix[MAX_PATH], mark_dos[MAX_PATH];
     STARTUPINFOA startup = { sizeof(startup) };
-    PROCESS_INFORMATION info;
+    PROCESS_INFORMATION info = { 0 };
     DWORD start, done = 0;
     HANDLE file;
 
@@ -279,8 +279,13 @@ static inline BOOL run_unix(const char *command, char *out, DWORD size)
     DeleteFileA(mark_dos);
     snprintf(line, sizeof(line), "/bin/sh -c \"%s > %s 2>&1; echo > %s\"", command, out_unix, mark_unix);
     if (!CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &info)) return FALSE;
-    CloseHandle(info.hProcess);
-    CloseHandle(info.hThread);
+    /* For a Unix program Wine gives no process handle, and its thread handle is garbage: closing
+     * it closed whatever handle had that value (a stream's event, once). */
+    if (info.hProcess)
+    {
+        CloseHandle(info.hProcess);
+        CloseHandle(info.hThread);
+    }
     start = GetTickCount();
     while (GetFileAttributesA(mark_dos) == INVALID_FILE_ATTRIBUTES)
     {
