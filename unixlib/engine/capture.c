@@ -90,6 +90,7 @@ struct capture_engine
     UINT32 stream_count;
 
     struct backend_stream *input;
+    BOOL device_gone;         /* the endpoint went away: the engine's thread closes input, which it may be using */
     BOOL running;
     /* Loopback on a backend without a monitor (ALSA): the render engine of the same endpoint
      * feeds its mix through capture_loopback_mix, and no device is read. */
@@ -404,6 +405,8 @@ HRESULT capture_engine_run(struct capture_engine *engine)
     for (;;)
     {
         pthread_mutex_lock(&engine->lock);
+        if (engine->device_gone && engine->input) drop_device(engine, AUDCLNT_E_DEVICE_INVALIDATED);
+        engine->device_gone = FALSE;
         if (!any_started(engine))
         {
             go_idle(engine);
@@ -650,9 +653,9 @@ HRESULT capture_stream_start(struct capture_stream *stream)
 void capture_engine_device_gone(struct capture_engine *engine)
 {
     pthread_mutex_lock(&engine->lock);
-    if (engine->input) drop_device(engine, AUDCLNT_E_DEVICE_INVALIDATED);
+    engine->device_gone = TRUE;
     invalidate_streams(engine);
-    pthread_mutex_unlock(&engine->lock);
+    capture_unlock(engine);     /* the streams' events tell their programs */
     wake(engine->wake_fd);
 }
 

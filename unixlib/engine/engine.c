@@ -110,6 +110,7 @@ struct engine
     UINT32 stream_count;
 
     struct backend_stream *output;
+    BOOL device_gone;         /* the endpoint went away: the engine's thread closes output, which it may be using */
     UINT32 lead;              /* device frames kept written ahead of the play head (the backend's cushion) */
     UINT32 room;              /* device frames a write takes now */
     BOOL playing;
@@ -687,6 +688,8 @@ HRESULT engine_run(struct engine *engine)
     for (;;)
     {
         pthread_mutex_lock(&engine->lock);
+        if (engine->device_gone && engine->output) drop_device(engine, AUDCLNT_E_DEVICE_INVALIDATED);
+        engine->device_gone = FALSE;
         /* A new period takes effect when no stream plays at the old one: the device reopens. */
         if (engine->output && period_can_change(engine))
         {
@@ -909,9 +912,9 @@ HRESULT engine_stream_stop(struct engine_stream *stream)
 void engine_device_gone(struct engine *engine)
 {
     pthread_mutex_lock(&engine->lock);
-    if (engine->output) drop_device(engine, AUDCLNT_E_DEVICE_INVALIDATED);
+    engine->device_gone = TRUE;
     invalidate_streams(engine);
-    pthread_mutex_unlock(&engine->lock);
+    engine_unlock(engine);
     engine_wake(engine);
 }
 
