@@ -60,11 +60,12 @@ static void notify_one(IMMNotificationClient *client, const struct endpoint_chan
 void notify_endpoint_clients(const struct endpoint_change *changes, UINT32 count)
 {
     IMMNotificationClient *client;
-    UINT32 c, i;
+    UINT32 c, i, next;
 
     for (c = 0; c < count; c++)
-        /* Clients may register and unregister from their calls: look the list up each time. */
-        for (i = 0;; i++)
+        /* Clients may register and unregister from their calls: look the list up each time, and go
+         * on after the client just called wherever it now is (if it went, its successor is at i). */
+        for (i = 0;; i = next)
         {
             AcquireSRWLockExclusive(&clients_lock);
             client = i < clients_count ? clients[i] : NULL;
@@ -75,6 +76,9 @@ void notify_endpoint_clients(const struct endpoint_change *changes, UINT32 count
             notify_one(client, &changes[c]);
             AcquireSRWLockExclusive(&clients_lock);
             client_in_call = NULL;
+            /* Unregistering only moves clients towards the start. */
+            for (next = min(i + 1, clients_count); next && clients[next - 1] != client; next--) {}
+            if (!next) next = min(i, clients_count);
             WakeAllConditionVariable(&client_call_done);
             ReleaseSRWLockExclusive(&clients_lock);
         }

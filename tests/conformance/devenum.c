@@ -699,6 +699,84 @@ static void test_notification_client(IMMDeviceEnumerator *mme)
 
 /* ---- Endpoints that come and go (PulseAudio's sinks, loaded and unloaded by pactl) ----------- */
 
+/* A client that unregisters itself from its first call, which it notes: the clients after it
+ * still hear that change. */
+static struct
+{
+    IMMNotificationClient IMMNotificationClient_iface;
+    IMMDeviceEnumerator *mme;
+    char what;              /* of its one call, as struct heard's */
+    WCHAR id[64];
+    HRESULT unregister_hr;
+} one_shot;
+
+static void one_shot_called(char what, const WCHAR *id)
+{
+    if (one_shot.what) return;
+    one_shot.what = what;
+    lstrcpynW(one_shot.id, id ? id : L"", ARRAY_SIZE(one_shot.id));
+    one_shot.unregister_hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(
+        one_shot.mme, &one_shot.IMMNotificationClient_iface);
+}
+
+static HRESULT WINAPI one_shot_QueryInterface(IMMNotificationClient *iface, REFIID riid, void **out)
+{
+    if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IMMNotificationClient))
+    {
+        *out = NULL;
+        return E_NOINTERFACE;
+    }
+    *out = iface;
+    return S_OK;
+}
+
+static ULONG WINAPI one_shot_AddRef(IMMNotificationClient *iface) { return 2; }
+static ULONG WINAPI one_shot_Release(IMMNotificationClient *iface) { return 1; }
+
+static HRESULT WINAPI one_shot_OnDeviceStateChanged(IMMNotificationClient *iface, const WCHAR *id, DWORD state)
+{
+    one_shot_called('s', id);
+    return S_OK;
+}
+
+static HRESULT WINAPI one_shot_OnDeviceAdded(IMMNotificationClient *iface, const WCHAR *id)
+{
+    one_shot_called('a', id);
+    return S_OK;
+}
+
+static HRESULT WINAPI one_shot_OnDeviceRemoved(IMMNotificationClient *iface, const WCHAR *id)
+{
+    one_shot_called('r', id);
+    return S_OK;
+}
+
+static HRESULT WINAPI one_shot_OnDefaultDeviceChanged(IMMNotificationClient *iface, EDataFlow flow, ERole role,
+                                                      const WCHAR *id)
+{
+    one_shot_called('d', id);
+    return S_OK;
+}
+
+static HRESULT WINAPI one_shot_OnPropertyValueChanged(IMMNotificationClient *iface, const WCHAR *id,
+                                                      const PROPERTYKEY key)
+{
+    one_shot_called('p', id);
+    return S_OK;
+}
+
+static const IMMNotificationClientVtbl one_shot_vtbl =
+{
+    one_shot_QueryInterface,
+    one_shot_AddRef,
+    one_shot_Release,
+    one_shot_OnDeviceStateChanged,
+    one_shot_OnDeviceAdded,
+    one_shot_OnDeviceRemoved,
+    one_shot_OnDefaultDeviceChanged,
+    one_shot_OnPropertyValueChanged,
+};
+
 /* On PulseAudio (and PipeWire's Pulse server): a sink that comes, becomes the default and goes,
  * as a program sees it: IMMNotificationClient's calls within 100 ms of pactl (the 2 s limit is
  * for a busy machine), an endpoint that then reads as it is, and the stream and the session of an
@@ -711,7 +789,7 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
     IAudioClient *client = NULL, *later = NULL;
     WAVEFORMATEX *mix = NULL, *format = NULL;
     IMMDevice *dev, *extra = NULL;
-    LONG from = 0;
+    LONG from = 0, first;
     UINT32 padding;
     unsigned int module = ~0u;
     int added, active, i;
@@ -734,6 +812,10 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
         }
         IMMDevice_Release(dev);
     }
+    one_shot.IMMNotificationClient_iface.lpVtbl = &one_shot_vtbl;
+    one_shot.mme = mme;
+    hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &one_shot.IMMNotificationClient_iface);
+    ok(hr == S_OK, "RegisterEndpointNotificationCallback(a client that leaves in its first call): got %08lx\n", hr);
     listener_init(mme);
     hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
     ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx\n", hr);
@@ -751,6 +833,13 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
     added = wait_heard(&from, 'a', id, ~0u);
     ok(added < active, "OnDeviceAdded came after OnDeviceStateChanged(ACTIVE)\n");
     trace("the endpoint was %s\n", added >= 0 ? "added" : "known from before");
+    /* The client before the listener left in its call: the listener heard that change all the same. */
+    ok(one_shot.what && one_shot.unregister_hr == S_OK, "the first client: called '%c', unregistering got %08lx\n",
+       one_shot.what ? one_shot.what : '-', one_shot.unregister_hr);
+    first = 0;
+    ok(!one_shot.what || wait_heard(&first, one_shot.what, one_shot.id, ~0u) >= 0,
+       "the listener did not hear the change ('%c', %s) during which the client before it unregistered\n",
+       one_shot.what, dbgstr_w(one_shot.id));
     hr = IMMDeviceEnumerator_GetDevice(mme, id, &extra);
     ok(hr == S_OK, "GetDevice(the new endpoint): got %08lx\n", hr);
     if (FAILED(hr)) goto done;
