@@ -590,6 +590,11 @@ HRESULT capture_stream_create(struct capture_engine *engine, const struct endpoi
     /* IAudioStreamVolume and the session's volumes read back as set; capture applies none of them. */
     stream->shared->session_volume = 1.0f;
     for (i = 0; i < channels; i++) stream->shared->volumes[i] = stream->shared->session_channels[i] = 1.0f;
+    stream->position = engine_position_origin();
+    stream->written = engine_ring_origin(stream->position, stream->buffer_frames);
+    stream->shared->write_frames = stream->shared->read_frames = stream->written;
+    stream->shared->clock.position = stream->position;
+    stream->shared->clock.limit = stream->position + stream->packet_frames;
 
     pthread_mutex_lock(&engine->lock);
     if (engine->stream_count < CAPTURE_MAX_STREAMS)

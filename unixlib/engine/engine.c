@@ -75,10 +75,11 @@ struct engine_stream
     BOOL invalidated;         /* its device went away */
 
     UINT64 read_frames;       /* ring index, as published */
-    UINT64 consumed;          /* stream frames taken since the last reset: the clock's unit */
+    UINT64 consumed;          /* stream frames taken since the last reset, from origin: the clock's unit */
     UINT64 delivered;         /* of those, the ones that reached the mix (not held in the resampler) */
     UINT32 silence_fed;       /* silence fed to the resampler since the program's last frame */
     UINT64 heard;             /* what the clock last said */
+    UINT64 origin;            /* where consumed starts (engine_position_origin) */
     UINT32 resets;
     struct position_mark marks[POSITION_MARKS];
     UINT32 mark_count, mark_next;
@@ -215,6 +216,24 @@ static UINT32 wanted_period(const struct engine *engine)
 
     for (i = 0; i < engine->stream_count; i++) period = min(period, engine->streams[i]->period_frames);
     return period;
+}
+
+UINT64 engine_position_origin(void)
+{
+    const char *setting = getenv("MMDEVAPI_DEBUG_POSITION_START");
+    unsigned long long frames;
+    char *end;
+
+    if (!setting || !*setting) return 0;
+    frames = strtoull(setting, &end, 0);
+    /* The PE side's clock keeps 40 bits of frames (7 years at 48 kHz): room to play on. */
+    if (*end || frames >= (1ull << 39)) return 0;
+    return frames;
+}
+
+UINT64 engine_ring_origin(UINT64 origin, UINT32 ring_frames)
+{
+    return origin - origin % ring_frames;
 }
 
 static UINT64 monotonic_ns(void)
@@ -832,6 +851,10 @@ HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format
     stream->shared->frame_bytes = stream->frame_bytes;
     stream->shared->session_volume = 1.0f;
     for (i = 0; i < channels; i++) stream->shared->volumes[i] = stream->shared->session_channels[i] = 1.0f;
+    stream->origin = stream->consumed = stream->delivered = stream->heard = engine_position_origin();
+    stream->read_frames = engine_ring_origin(stream->origin, buffer_frames);
+    stream->shared->write_frames = stream->shared->read_frames = stream->read_frames;
+    stream->shared->clock.position = stream->shared->clock.limit = stream->origin;
 
     pthread_mutex_lock(&engine->lock);
     if (engine->stream_count < ENGINE_MAX_STREAMS)
@@ -931,7 +954,7 @@ HRESULT engine_stream_reset(struct engine_stream *stream)
     /* What the program wrote and the engine did not take is dropped; the clock starts over. */
     stream->read_frames = __atomic_load_n(&stream->shared->write_frames, __ATOMIC_ACQUIRE);
     __atomic_store_n(&stream->shared->read_frames, stream->read_frames, __ATOMIC_RELEASE);
-    stream->consumed = stream->delivered = stream->heard = 0;
+    stream->consumed = stream->delivered = stream->heard = stream->origin;
     stream->silence_fed = 0;
     stream->mark_count = 0;
     stream->resets++;

@@ -31,6 +31,12 @@ void engine_device_gone(struct engine *engine);
  * unixlib/wow64.c for a 32-bit program, whose pointers reach only the low 2 GiB. */
 extern ULONG_PTR engine_shared_zero_bits;
 
+/* Where a new stream's counters start: 0, as on Windows, or the frames the debug setting
+ * MMDEVAPI_DEBUG_POSITION_START names, so that tests reach positions past 2^32 frames (and 2^31
+ * bytes) without playing for a day. The ring's indices start at the multiple of ring_frames below. */
+UINT64 engine_position_origin(void);
+UINT64 engine_ring_origin(UINT64 origin, UINT32 ring_frames);
+
 /* period_frames: the period the program wants, in device frames; 0 for the default. */
 HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format *format, UINT32 flags,
                              UINT32 buffer_frames, UINT32 period_frames, struct engine_stream **stream);
