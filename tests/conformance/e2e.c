@@ -807,6 +807,7 @@ struct event_client
     UINT32 period, size;    /* frames */
     UINT32 events;
     UINT32 empty;           /* events at which its buffer was empty */
+    UINT32 late_empty;      /* of those, events that came more than a period after the one before */
     double *deviations;     /* each event's distance from a period after the one before, ms */
     UINT32 deviation_count, deviation_max;
     double rate;            /* frames the stream took per second of wall time, from 0.5 s on */
@@ -824,6 +825,9 @@ static double qpc_seconds(void)
 /* Plays frames (the mix format) as Microsoft's samples do: an event-driven stream of a 20 ms
  * buffer (with small_period, IAudioClient3's smallest period and the buffer it gives), filled whole
  * before Start, then on each event buffer - padding. Then waits until it played out. */
+/* A wake-up this much later than a period after the one before is late (a thread not scheduled). */
+#define LATE_WAKE_SECONDS 0.001
+
 static BOOL play_event_driven(const float *frames, UINT32 count, BOOL small_period, struct event_client *c)
 {
     UINT32 def_frames, unit, min_frames, max_frames;
@@ -911,6 +915,7 @@ static BOOL play_event_driven(const float *frames, UINT32 count, BOOL small_peri
         if (!padding)
         {
             c->empty++;
+            if (events > 2 && now - last > period_seconds + LATE_WAKE_SECONDS) c->late_empty++;
             trace("%s: empty at event %u, %.2f ms after the one before\n", small_period ? "smallest period" : "default period",
                   events - 1, (now - last) * 1000);
         }
@@ -957,9 +962,18 @@ static void check_event_client(const char *name, struct event_client *c, BOOL sm
     trace("%s: buffer %u frames, period %u; %u events, %u with the buffer empty; distance from the period: "
           "median %.2f ms, p90 %.2f ms, p99 %.2f ms, largest %.2f ms\n", name, c->size, c->period, c->events, c->empty,
           c->deviations[c->deviation_count / 2], c->deviations[c->deviation_count * 9 / 10], p99, worst);
+    /* A buffer of two periods runs dry only when a period passed without the program refilling
+     * it: its thread woke late (or the engine's, which then takes the period it owes). On a busy
+     * machine that happens now and then, stock Wine's threads alike; an empty after an event on
+     * time is the module's, and so would be empties at more than 1 % of the events. What reached
+     * the device is checked frame by frame all the same. */
     if (!small_period)
-        timing_ok(!c->empty, "%s: the buffer was empty at %u of %u events, expected never\n", name, c->empty,
-                  c->events);
+    {
+        timing_ok(c->empty == c->late_empty, "%s: the buffer was empty at %u of %u events that came on time, "
+                  "expected never\n", name, c->empty - c->late_empty, c->events);
+        timing_ok(c->late_empty * 100 <= c->events, "%s: the buffer was empty at %u of %u events after a late "
+                  "wake-up, expected at most 1 %%\n", name, c->late_empty, c->events);
+    }
     timing_ok(p99 <= EVENT_P99_MAX_MS, "%s: events come %.2f ms (p99) off the period, expected within %.0f ms\n",
               name, p99, EVENT_P99_MAX_MS);
 }
