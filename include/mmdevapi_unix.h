@@ -31,6 +31,7 @@ enum mmdevapi_unix_call
     unix_endpoints_watch,
     unix_engine_get_peaks,
     unix_engine_device_gone,
+    unix_stream_move,
     unix_call_count
 };
 
@@ -148,6 +149,15 @@ struct stream_create_params
 struct stream_params
 {
     UINT64 stream;
+    HRESULT result;
+};
+
+/* unix_stream_move: a render stream into another render engine, with its ring, event, volumes and
+ * state (it follows the default endpoint). */
+struct stream_move_params
+{
+    UINT64 stream;
+    UINT64 engine;
     HRESULT result;
 };
 

@@ -358,6 +358,16 @@ static NTSTATUS stream_set_event_call(void *args)
     return STATUS_SUCCESS;
 }
 
+static NTSTATUS stream_move_call(void *args)
+{
+    struct stream_move_params *params = args;
+    struct engine_stream *stream = handle_get(params->stream, HANDLE_STREAM);
+    struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+
+    params->result = stream && engine ? engine_stream_move(stream, engine) : E_INVALIDARG;
+    return STATUS_SUCCESS;
+}
+
 static NTSTATUS stream_set_rate_call(void *args)
 {
     struct stream_set_rate_params *params = args;
@@ -500,6 +510,7 @@ __attribute__((visibility("default"))) const unixlib_entry_t __wine_unix_call_fu
     endpoints_watch_call,
     engine_get_peaks_call,
     engine_device_gone_call,
+    stream_move_call,
 };
 
 C_ASSERT(ARRAY_SIZE(__wine_unix_call_funcs) == unix_call_count);

@@ -129,7 +129,8 @@ static NTSTATUS wow64_stream_create(void *args)
     WOW64_SAME(endpoint_set_volume) \
     WOW64_SAME(endpoints_watch) \
     WOW64_SAME(engine_get_peaks) \
-    WOW64_SAME(engine_device_gone)
+    WOW64_SAME(engine_device_gone) \
+    WOW64_SAME(stream_move)
 
 /* The native entries are the table's, not symbols: a same-layout call passes through. */
 #define WOW64_THUNK(call)

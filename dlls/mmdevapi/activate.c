@@ -90,8 +90,9 @@ static const IActivateAudioInterfaceAsyncOperationVtbl activation_vtbl =
  * device_interface_path; Windows.Media.Devices hands programs these), or the default endpoint of a
  * direction, as Windows takes DEVINTERFACE_AUDIO_RENDER / _CAPTURE in their string form. Anything
  * else, an endpoint's bare id included, names no device interface: ERROR_FILE_NOT_FOUND, as on
- * Windows. */
-static HRESULT activation_device(const WCHAR *path, IMMDevice **device)
+ * Windows. follows_default says whether path named the default render endpoint, whose clients
+ * move with it. */
+static HRESULT activation_device(const WCHAR *path, IMMDevice **device, BOOL *follows_default)
 {
     static const WCHAR prefix[] = L"\\\\?\\SWD#MMDEVAPI#";
     WCHAR id[56], expected[DEVICE_INTERFACE_PATH_MAX];
@@ -101,6 +102,8 @@ static HRESULT activation_device(const WCHAR *path, IMMDevice **device)
 
     if (FAILED(hr = devices_init())) return hr;
     *device = NULL;
+    *follows_default = CLSIDFromString(path, &interface_class) == S_OK
+                       && IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER);
     if (CLSIDFromString(path, &interface_class) == S_OK && (IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER)
         || IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_CAPTURE)))
         endpoint = device_default(IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER) ? eRender : eCapture);
@@ -125,13 +128,15 @@ static HRESULT activation_device(const WCHAR *path, IMMDevice **device)
 static void CALLBACK activation_run(TP_CALLBACK_INSTANCE *instance, void *context)
 {
     struct activation *activation = context;
+    BOOL follows_default;
     IMMDevice *device;
 
-    if (SUCCEEDED(activation->result = activation_device(activation->path, &device)))
+    if (SUCCEEDED(activation->result = activation_device(activation->path, &device, &follows_default)))
     {
         activation->result = IMMDevice_Activate(device, &activation->iid, CLSCTX_INPROC_SERVER,
                                                 activation->params.vt == VT_EMPTY ? NULL : &activation->params,
                                                 (void **)&activation->activated);
+        if (SUCCEEDED(activation->result) && follows_default) audio_client_follow_default(activation->activated);
         IMMDevice_Release(device);
     }
     WriteRelease(&activation->done, TRUE);

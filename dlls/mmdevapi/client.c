@@ -142,12 +142,32 @@ void audio_client_addref(struct audio_client *client)
     InterlockedIncrement(&client->ref);
 }
 
+/* Clients that follow the default endpoint of their flow, linked through follower_next. */
+static SRWLOCK followers_lock = SRWLOCK_INIT;
+static struct audio_client *followers;
+
+static void follower_remove(struct audio_client *client)
+{
+    struct audio_client **link;
+
+    AcquireSRWLockExclusive(&followers_lock);
+    for (link = &followers; *link; link = &(*link)->follower_next)
+        if (*link == client)
+        {
+            *link = client->follower_next;
+            break;
+        }
+    ReleaseSRWLockExclusive(&followers_lock);
+}
+
 ULONG audio_client_release(struct audio_client *client)
 {
     ULONG ref = InterlockedDecrement(&client->ref);
     struct stream_params params;
 
     if (ref) return ref;
+    /* Once out of the list, no change of the default touches it. */
+    if (client->follows_default) follower_remove(client);
     session_leave(client);
     if (client->stream)
     {
@@ -641,6 +661,56 @@ static const IAudioClient3Vtbl client_vtbl =
     client_GetCurrentSharedModeEnginePeriod,
     client_InitializeSharedAudioStream,
 };
+
+/* A client that ActivateAudioInterfaceAsync made for DEVINTERFACE_AUDIO_RENDER: as on Windows 10,
+ * its stream moves to the new default render endpoint whenever the user picks another. */
+void audio_client_follow_default(IUnknown *activated)
+{
+    struct audio_client *client;
+
+    if (((IAudioClient3 *)activated)->lpVtbl != &client_vtbl) return;
+    client = impl_from_IAudioClient3((IAudioClient3 *)activated);
+    if (client->device->flow != eRender) return;
+    AcquireSRWLockExclusive(&followers_lock);
+    client->follows_default = TRUE;
+    client->follower_next = followers;
+    followers = client;
+    ReleaseSRWLockExclusive(&followers_lock);
+    /* The watch thread hears of the change. */
+    devices_watch_start();
+}
+
+/* The default endpoint of flow is device now: the clients that follow it go there, a stream with
+ * its ring, state and clock (loopback streams stay: they record what their endpoint plays). */
+void audio_clients_follow_default(EDataFlow flow, struct mmdevice *device)
+{
+    struct stream_move_params params;
+    struct audio_client *client;
+    UINT32 period, min_period;
+
+    AcquireSRWLockShared(&followers_lock);
+    for (client = followers; client; client = client->follower_next)
+    {
+        AcquireSRWLockExclusive(&client->lock);
+        if (client->device->flow == flow && client->device != device)
+        {
+            params.stream = client->stream;
+            params.result = S_OK;
+            if (is_initialized(client)
+                && ((client->flags & AUDCLNT_STREAMFLAGS_LOOPBACK)
+                    || FAILED(params.result = device_engine(device, &params.engine, &period, &min_period))
+                    || wine_unix_call(unix_stream_move, &params) || FAILED(params.result)))
+                WARN("client %p stays on %s: %#lx\n", client, debugstr_w(client->device->id), params.result);
+            else
+            {
+                TRACE("client %p follows the default endpoint to %s\n", client, debugstr_w(device->id));
+                client->device = device;
+            }
+        }
+        ReleaseSRWLockExclusive(&client->lock);
+    }
+    ReleaseSRWLockShared(&followers_lock);
+}
 
 HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out)
 {

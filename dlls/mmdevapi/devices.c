@@ -365,7 +365,7 @@ static void endpoints_changed(AudioSessionDisconnectReason reason)
     struct engine_device_gone_params gone_params;
     struct endpoint_change *changes = NULL;
     struct endpoint_info *endpoints;
-    struct mmdevice **gone = NULL, *device;
+    struct mmdevice **gone = NULL, *device, *new_defaults[2] = { NULL, NULL };
     UINT32 count = 0, gone_count = 0, i;
     EDataFlow flow;
 
@@ -389,12 +389,17 @@ static void endpoints_changed(AudioSessionDisconnectReason reason)
             {
                 add_change(&changes[count], ENDPOINT_DEFAULT, default_devices[flow]);
                 changes[count++].flow = flow;
+                new_defaults[flow] = default_devices[flow];
             }
         mark_reported();
     }
     ReleaseSRWLockExclusive(&devices_lock);
     free(endpoints);
 
+    /* Streams that follow the default move before those left on an endpoint that went are
+     * invalidated. */
+    for (flow = eRender; flow <= eCapture; flow++)
+        if (new_defaults[flow]) audio_clients_follow_default(flow, new_defaults[flow]);
     for (i = 0; i < gone_count; i++)
     {
         TRACE("endpoint %s went away\n", debugstr_w(gone[i]->id));

@@ -102,6 +102,11 @@ struct audio_client
     struct audio_session *session;
     struct audio_client *session_next;
     struct session_wrapper *session_wrapper;
+
+    /* client.c, under followers_lock: a client activated for the default endpoint of its flow
+     * (ActivateAudioInterfaceAsync) follows it; the next such client. */
+    BOOL follows_default;
+    struct audio_client *follower_next;
 };
 
 /* devices.c */
@@ -155,6 +160,8 @@ void notify_endpoint_clients(const struct endpoint_change *changes, UINT32 count
 
 /* client.c */
 HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out);
+void audio_client_follow_default(IUnknown *activated);
+void audio_clients_follow_default(EDataFlow flow, struct mmdevice *device);
 void audio_client_addref(struct audio_client *client);
 ULONG audio_client_release(struct audio_client *client);
 HRESULT audio_client_query_other(struct audio_client *client, REFIID riid, void **out);

@@ -13,6 +13,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <winver.h>
 #include <objbase.h>
 #include <propsys.h>
@@ -31,6 +32,7 @@
 #include <strmif.h>
 #include <uuids.h>
 #include "listener.h"
+#include "activate_async.h"
 
 /* The DEVPKEYs that Windows also publishes as PKEYs (functiondiscoverykeys_devpkey.h). */
 #define PKEY_OF(devpkey) ((const PROPERTYKEY *)&(devpkey))
@@ -943,6 +945,192 @@ done:
     listener_done();
 }
 
+/* A render stream kept full of a 440 Hz tone by a thread of its own, as a player does, with its
+ * clock watched. */
+struct feeder
+{
+    IAudioClient *client;
+    IAudioRenderClient *render;
+    IAudioClock *clock;
+    WAVEFORMATEX *mix;
+    UINT32 buffer;
+    LONG stop;
+    HRESULT failed;         /* the first answer that was not S_OK */
+    LONG backwards;         /* times the clock went back */
+    UINT64 position;        /* the clock's last reading, bytes */
+    UINT64 written;         /* frames */
+};
+
+static DWORD WINAPI feeder_thread(void *arg)
+{
+    struct feeder *f = arg;
+    UINT32 padding, frames, i, c, channels = f->mix->nChannels;
+    HRESULT hr = S_OK;
+    UINT64 position;
+    float *data;
+
+    while (!ReadAcquire(&f->stop))
+    {
+        if (FAILED(hr = IAudioClient_GetCurrentPadding(f->client, &padding))) break;
+        if ((frames = f->buffer - padding))
+        {
+            if (FAILED(hr = IAudioRenderClient_GetBuffer(f->render, frames, (BYTE **)&data))) break;
+            for (i = 0; i < frames; i++, f->written++)
+                for (c = 0; c < channels; c++)
+                    data[i * channels + c] = 0.5f * sinf(2 * 3.14159265f * 440 * (f->written % f->mix->nSamplesPerSec)
+                                                         / f->mix->nSamplesPerSec);
+            if (FAILED(hr = IAudioRenderClient_ReleaseBuffer(f->render, frames, 0))) break;
+        }
+        if (FAILED(hr = IAudioClock_GetPosition(f->clock, &position, NULL))) break;
+        if (position < f->position) f->backwards++;
+        f->position = position;
+        Sleep(5);
+    }
+    if (FAILED(hr)) f->failed = hr;
+    return 0;
+}
+
+/* The smallest and largest sample of what a sink plays, heard on its monitor for half a second
+ * (PulseAudio's or PipeWire's Pulse server). */
+static BOOL sink_peaks(const char *sink, int *low, int *high)
+{
+    char command[400], out[64];
+
+    snprintf(command, sizeof(command), "parec -d %s.monitor --raw --format=s16le --channels=1 --rate=8000 2>/dev/null "
+             "| head -c 8000 | od -An -td2 -w2 -v | awk 'NR==1{l=$1;h=$1} $1<l{l=$1} $1>h{h=$1} END{print l, h}'", sink);
+    return run_unix(command, out, sizeof(out)) && sscanf(out, "%d %d", low, high) == 2;
+}
+
+/* The new sink becomes the default: loaded (again), then picked. Its module, or ~0u. */
+static unsigned int default_to_new_sink(const WCHAR **id)
+{
+    unsigned int module = ~0u;
+    char out[64];
+    LONG from = listener.count;
+    int index;
+
+    ok(run_unix("pactl load-module module-null-sink sink_name=mmdevtest_follow", out, sizeof(out))
+       && sscanf(out, "%u", &module) == 1, "pactl load-module: %s\n", out);
+    if (!ok((index = wait_heard(&from, 's', NULL, DEVICE_STATE_ACTIVE)) >= 0, "no OnDeviceStateChanged(ACTIVE) for "
+            "a sink loaded\n"))
+        return module;
+    *id = listener.heard[index].id;
+    ok(run_unix("pactl set-default-sink mmdevtest_follow", NULL, 0), "pactl set-default-sink failed\n");
+    ok(wait_heard(&from, 'd', *id, eRender * 16 + eConsole) >= 0, "no OnDefaultDeviceChanged to the new sink\n");
+    return module;
+}
+
+/* A stream activated through ActivateAudioInterfaceAsync for DEVINTERFACE_AUDIO_RENDER follows the
+ * default render endpoint, as on Windows 10: unplugged, the default falls back to the other sink and
+ * the program's sound goes on there, its stream never invalidated, its clock going on; plugged in
+ * again and picked, the sound goes back. (PulseAudio itself moves a stream made on the default
+ * sink to the next default; a stream of ours left on a sink that went is invalidated all the
+ * same, see test_endpoint_changes: what shows that it followed is that it lives on.) */
+static void test_follow_default(IMMDeviceEnumerator *mme)
+{
+    activate_async_func activate = (void *)GetProcAddress(GetModuleHandleA("mmdevapi.dll"),
+                                                          "ActivateAudioInterfaceAsync");
+    char old_sink[128], command[400], *end;
+    struct feeder feeder = { 0 };
+    UINT64 before, frequency;
+    const WCHAR *new_id = NULL;
+    unsigned int module, round;
+    WCHAR path[40];
+    HANDLE thread = NULL;
+    IUnknown *unk = NULL;
+    DWORD unplugged;
+    int low, high;
+    LONG from;
+    HRESULT hr;
+
+    if (!run_unix("pactl get-default-sink", old_sink, sizeof(old_sink)) || !old_sink[0])
+    {
+        skip("pactl cannot reach the harness's server\n");
+        return;
+    }
+    if ((end = strpbrk(old_sink, "\r\n"))) *end = 0;
+    listener_init(mme);
+    hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
+    ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx\n", hr);
+    module = default_to_new_sink(&new_id);
+    if (!new_id) goto done;
+
+    StringFromGUID2(&DEVINTERFACE_AUDIO_RENDER, path, ARRAY_SIZE(path));
+    hr = activate_async(activate, path, &IID_IAudioClient, &unk);
+    if (SUCCEEDED(hr)) hr = IUnknown_QueryInterface(unk, &IID_IAudioClient, (void **)&feeder.client);
+    if (SUCCEEDED(hr)) hr = IAudioClient_GetMixFormat(feeder.client, &feeder.mix);
+    if (SUCCEEDED(hr)) hr = IAudioClient_Initialize(feeder.client, AUDCLNT_SHAREMODE_SHARED, 0, 1000000, 0,
+                                                     feeder.mix, NULL);
+    if (SUCCEEDED(hr)) hr = IAudioClient_GetBufferSize(feeder.client, &feeder.buffer);
+    if (SUCCEEDED(hr)) hr = IAudioClient_GetService(feeder.client, &IID_IAudioRenderClient, (void **)&feeder.render);
+    if (SUCCEEDED(hr)) hr = IAudioClient_GetService(feeder.client, &IID_IAudioClock, (void **)&feeder.clock);
+    if (SUCCEEDED(hr)) hr = IAudioClock_GetFrequency(feeder.clock, &frequency);
+    if (!ok(hr == S_OK, "a stream of the default render endpoint through ActivateAudioInterfaceAsync: got %08lx\n",
+            hr) || feeder.mix->wBitsPerSample != 32)
+        goto done;
+    if (!(thread = CreateThread(NULL, 0, feeder_thread, &feeder, 0, NULL))) goto done;
+    hr = IAudioClient_Start(feeder.client);
+    ok(hr == S_OK, "Start: got %08lx\n", hr);
+
+    for (round = 0; round < 2; round++)
+    {
+        Sleep(200);
+        ok(sink_peaks("mmdevtest_follow", &low, &high) && high > 8192, "round %u: the tone on the default sink: "
+           "peaks %d %d\n", round, low, high);
+
+        /* Unplugged: the default falls back to the other sink, and the stream goes there. */
+        from = listener.count;
+        snprintf(command, sizeof(command), "pactl unload-module %u", module);
+        ok(run_unix(command, NULL, 0), "%s failed\n", command);
+        module = ~0u;
+        unplugged = GetTickCount();
+        before = feeder.position;
+        ok(wait_heard(&from, 's', new_id, DEVICE_STATE_NOTPRESENT) >= 0, "no OnDeviceStateChanged(NOTPRESENT)\n");
+        ok(wait_heard(&from, 'd', NULL, eRender * 16 + eConsole) >= 0, "no OnDefaultDeviceChanged back\n");
+        ok(sink_peaks(old_sink, &low, &high) && high > 8192, "round %u: the tone on %s after the default sink went: "
+           "peaks %d %d\n", round, old_sink, low, high);
+        ok(feeder.failed == S_OK, "round %u: the stream answered %08lx when its default went\n", round,
+           feeder.failed);
+        /* Its clock went on: about the time since (the move loses at most what the gone sink had
+         * queued, and the clock never goes back). */
+        trace("round %u: the clock moved %.0f ms in the %lu ms after the default sink went\n", round,
+              (feeder.position - before) * 1000.0 / frequency, GetTickCount() - unplugged);
+        ok((feeder.position - before) * 1000 / frequency + 200 >= GetTickCount() - unplugged, "round %u: the clock "
+           "moved %I64u bytes in %lu ms\n", round, feeder.position - before, GetTickCount() - unplugged);
+        if (feeder.failed != S_OK) break;
+
+        /* Plugged in again and picked: back there. */
+        if (!round) module = default_to_new_sink(&new_id);
+    }
+
+    WriteRelease(&feeder.stop, TRUE);
+    WaitForSingleObject(thread, 5000);
+    ok(!feeder.backwards, "the stream's clock went back %ld times\n", feeder.backwards);
+    hr = IAudioClient_Stop(feeder.client);
+    ok(hr == S_OK, "Stop: got %08lx\n", hr);
+
+done:
+    if (thread)
+    {
+        WriteRelease(&feeder.stop, TRUE);
+        WaitForSingleObject(thread, 5000);
+        CloseHandle(thread);
+    }
+    if (module != ~0u)
+    {
+        snprintf(command, sizeof(command), "pactl set-default-sink %s; pactl unload-module %u", old_sink, module);
+        run_unix(command, NULL, 0);
+    }
+    if (feeder.clock) IAudioClock_Release(feeder.clock);
+    if (feeder.render) IAudioRenderClient_Release(feeder.render);
+    if (feeder.client) IAudioClient_Release(feeder.client);
+    if (unk) IUnknown_Release(unk);
+    CoTaskMemFree(feeder.mix);
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
+    ok(hr == S_OK, "UnregisterEndpointNotificationCallback: got %08lx\n", hr);
+    listener_done();
+}
+
 /* A source that goes under an event-driven capture stream: the stream is invalidated within a few
  * periods of pactl, and its event still wakes the program, so that it notices. PulseAudio has
  * module-null-source; PipeWire's Pulse server makes a source of module-null-sink's node instead. */
@@ -1753,6 +1941,7 @@ int main(int argc, char **argv)
         {
             test_endpoint_changes(mme);
             test_capture_gone(mme);
+            test_follow_default(mme);
         }
         test_default_devices(mme);
         test_stable_ids(mme);

@@ -276,6 +276,7 @@ static void run_op(struct input *in, struct stream_entry *streams, unsigned int 
         struct engine_get_peaks_params peaks;
         struct engine_device_gone_params gone;
         struct stream_create_params stream;
+        struct stream_move_params move;
         struct stream_params simple;
         struct stream_set_event_params event;
         struct stream_set_rate_params rate;
@@ -288,7 +289,7 @@ static void run_op(struct input *in, struct stream_entry *streams, unsigned int 
     UINT32 list;
 
     memset(&p, 0, sizeof(p));
-    switch (take_u8(in) % 14)
+    switch (take_u8(in) % 15)
     {
     case 0:
         p.list.flow = take_u32(in) % 4;
@@ -372,6 +373,11 @@ static void run_op(struct input *in, struct stream_entry *streams, unsigned int 
     case 12:
         p.watch.timeout_ms = take_u8(in) % 3;
         call(unix_endpoints_watch, &p.watch);
+        break;
+    case 13:
+        p.move.stream = pick_stream(in, streams, *stream_count, &index);
+        p.move.engine = pick_engine(in);
+        call(unix_stream_move, &p.move);
         break;
     default:
         /* Only engines an input made may go: the three of the start keep the run useful. */

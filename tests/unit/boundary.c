@@ -238,6 +238,7 @@ static void test_hostile_streams(UINT64 engine)
     struct stream_params params;
     struct stream_set_event_params event;
     struct stream_set_rate_params rate;
+    struct stream_move_params move;
     static const UINT64 bad_handles[] = { 0, 1, 0xffffffff, 0xdeadbeefdeadbeefull, 4097 };
     enum mmdevapi_unix_call simple[] = { unix_stream_start, unix_stream_stop, unix_stream_reset, unix_stream_release };
     size_t i, j;
@@ -295,11 +296,31 @@ static void test_hostile_streams(UINT64 engine)
         rate.rate_millihz = 44100000;
         call(unix_stream_set_rate, &rate);
         CHECK_EQ_HEX(rate.result, E_INVALIDARG);
+        move.stream = handle;
+        move.engine = engine;
+        call(unix_stream_move, &move);
+        CHECK_EQ_HEX(move.result, E_INVALIDARG);
     }
-    /* An engine handle is not a stream handle. */
+    /* An engine handle is not a stream handle, nor a stream's an engine's. */
     params.stream = engine;
     call(unix_stream_start, &params);
     CHECK_EQ_HEX(params.result, E_INVALIDARG);
+    call(unix_stream_create, &create);
+    CHECK_EQ_HEX(create.result, S_OK);
+    for (i = 0; i <= ARRAY_SIZE(bad_handles); i++)
+    {
+        move.stream = create.stream;
+        move.engine = i < ARRAY_SIZE(bad_handles) ? bad_handles[i] : create.stream;
+        call(unix_stream_move, &move);
+        CHECK_EQ_HEX(move.result, E_INVALIDARG);
+    }
+    /* Into its own engine: nothing to do. */
+    move.engine = engine;
+    call(unix_stream_move, &move);
+    CHECK_EQ_HEX(move.result, S_OK);
+    params.stream = create.stream;
+    call(unix_stream_release, &params);
+    CHECK_EQ_HEX(params.result, S_OK);
 }
 
 static void test_unreachable(void)

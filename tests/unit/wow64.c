@@ -184,6 +184,7 @@ static void test_stream(UINT64 engine)
     struct stream_params params;
     struct stream_set_event_params event;
     struct stream_set_rate_params rate;
+    struct stream_move_params move;
 
     memset(&create, 0xcc, sizeof(create));
     create.engine = engine;
@@ -224,6 +225,12 @@ static void test_stream(UINT64 engine)
     rate.result = E_FAIL;
     CHECK(call32(unix_stream_set_rate, &rate) == STATUS_SUCCESS);
     CHECK_EQ_HEX(rate.result, S_OK);
+
+    move.stream = create.stream;
+    move.engine = engine;
+    move.result = E_FAIL;
+    CHECK(call32(unix_stream_move, &move) == STATUS_SUCCESS);
+    CHECK_EQ_HEX(move.result, S_OK);
 
     params.result = E_FAIL;
     CHECK(call32(unix_stream_release, &params) == STATUS_SUCCESS);

@@ -59,6 +59,16 @@ struct position_mark
     UINT32 stream_frames;     /* stream frames they came from */
 };
 
+/* What mixes a stream into its engine's format: made anew when the stream moves to another engine. */
+struct stream_mixing
+{
+    struct channels_matrix matrix;
+    struct resample *resampler;
+    UINT32 in_max_frames;     /* most input frames one period can need */
+    float *in_buffer;         /* converted input, stream channels */
+    float *out_buffer;        /* resampled, stream channels, one period */
+};
+
 struct engine_stream
 {
     struct engine *engine;
@@ -85,11 +95,8 @@ struct engine_stream
     UINT32 mark_count, mark_next;
 
     convert_to_float_func to_float;
-    struct channels_matrix matrix;
-    struct resample *resampler;
-    UINT32 in_max_frames;     /* most input frames one period can need */
-    float *in_buffer;         /* converted input, stream channels */
-    float *out_buffer;        /* resampled, stream channels, one period */
+    BOOL rate_adjust;         /* AUDCLNT_STREAMFLAGS_RATEADJUST: always resampled */
+    struct stream_mixing mixing;
 };
 
 struct engine
@@ -401,16 +408,16 @@ static UINT32 resample_period(struct engine *engine, struct engine_stream *strea
     UINT32 period = engine->period_frames, produced = period, in_frames = *take, padding, more;
     double held;
 
-    resample_process(stream->resampler, stream->in_buffer, &in_frames, stream->out_buffer, &produced);
+    resample_process(stream->mixing.resampler, stream->mixing.in_buffer, &in_frames, stream->mixing.out_buffer, &produced);
     *take = in_frames;
     if (in_frames) stream->silence_fed = 0;
-    held = resample_delay(stream->resampler) * stream->rate / engine->format.rate;
+    held = resample_delay(stream->mixing.resampler) * stream->rate / engine->format.rate;
     if (produced < period && stream->mixed && stream->silence_fed < held)
     {
         more = period - produced;
-        padding = min(resample_in_frames_for(stream->resampler, more), stream->in_max_frames);
-        memset(stream->in_buffer, 0, (size_t)padding * stream->format.channels * sizeof(float));
-        resample_process(stream->resampler, stream->in_buffer, &padding, stream->out_buffer
+        padding = min(resample_in_frames_for(stream->mixing.resampler, more), stream->mixing.in_max_frames);
+        memset(stream->mixing.in_buffer, 0, (size_t)padding * stream->format.channels * sizeof(float));
+        resample_process(stream->mixing.resampler, stream->mixing.in_buffer, &padding, stream->mixing.out_buffer
                          + (size_t)produced * stream->format.channels, &more);
         produced += more;
         stream->silence_fed += padding;
@@ -434,21 +441,21 @@ static void mix_stream(struct engine *engine, struct engine_stream *stream)
     available = written >= stream->read_frames ? written - stream->read_frames : 0;
     if (available > stream->buffer_frames) available = stream->buffer_frames;
 
-    need = stream->resampler ? resample_in_frames_for(stream->resampler, period) : period;
-    if (need > stream->in_max_frames) need = stream->in_max_frames;
+    need = stream->mixing.resampler ? resample_in_frames_for(stream->mixing.resampler, period) : period;
+    if (need > stream->mixing.in_max_frames) need = stream->mixing.in_max_frames;
     take = (UINT32)min((UINT64)need, available);
 
-    read_ring(stream, stream->read_frames, take, stream->in_buffer);
-    if (stream->resampler)
+    read_ring(stream, stream->read_frames, take, stream->mixing.in_buffer);
+    if (stream->mixing.resampler)
     {
         produced = resample_period(engine, stream, &take, &delivered);
-        out = stream->out_buffer;
+        out = stream->mixing.out_buffer;
     }
     else
     {
         produced = take;
         delivered = stream->consumed + take;
-        out = stream->in_buffer;
+        out = stream->mixing.in_buffer;
     }
     /* Short of a period at its first after Start (a program that wrote a little, started, then
      * wrote the rest): its frames end the period, after silence, and the rest follows without a
@@ -456,7 +463,7 @@ static void mix_stream(struct engine *engine, struct engine_stream *stream)
     offset = !stream->mixed && produced < period ? period - produced : 0;
     engine_stream_gains(stream->shared, stream->format.channels, gains);
     endpoint_meter_stream(stream->shared->peak_bits, out, gains, stream->format.channels, produced);
-    channels_accumulate(&stream->matrix, out, engine->mix + (size_t)offset * engine->format.channels, gains, produced);
+    channels_accumulate(&stream->mixing.matrix, out, engine->mix + (size_t)offset * engine->format.channels, gains, produced);
 
     stream->mixed = TRUE;
     delivered = max(delivered, stream->delivered);
@@ -794,16 +801,47 @@ static void close_event(struct engine *engine, HANDLE event)
     pthread_mutex_unlock(&engine->events_lock);
 }
 
+static void mixing_free(struct stream_mixing *mixing)
+{
+    if (mixing->resampler) resample_destroy(mixing->resampler);
+    free(mixing->in_buffer);
+    free(mixing->out_buffer);
+}
+
+/* What mixes a stream of format, at input rate (IAudioClockAdjustment's), into engine's format. */
+static HRESULT mixing_create(const struct engine *engine, const struct endpoint_format *format, UINT32 rate,
+                             BOOL rate_adjust, struct stream_mixing *mixing)
+{
+    UINT32 channels = format->channels;
+
+    memset(mixing, 0, sizeof(*mixing));
+    if (channels_init(&mixing->matrix, channels, format->channel_mask, engine->format.channels,
+                      engine->format.channel_mask))
+        return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    mixing->in_max_frames = engine->default_period;
+    if (format->rate != engine->format.rate || rate_adjust)
+    {
+        if (!(mixing->resampler = resample_create(format->rate, engine->format.rate, channels))) goto fail;
+        if (rate != format->rate) resample_set_input_rate(mixing->resampler, rate);
+        /* Room for an input rate adjusted up to twice the stream's. */
+        mixing->in_max_frames = 2 * resample_in_frames_for(mixing->resampler, engine->default_period) + 16;
+        if (!(mixing->out_buffer = malloc((size_t)engine->default_period * channels * sizeof(float)))) goto fail;
+    }
+    if (!(mixing->in_buffer = malloc((size_t)mixing->in_max_frames * channels * sizeof(float)))) goto fail;
+    return S_OK;
+fail:
+    mixing_free(mixing);
+    return E_OUTOFMEMORY;
+}
+
 static void stream_free(struct engine_stream *stream)
 {
     SIZE_T size = 0;
     void *base = stream->shared;
 
-    if (stream->resampler) resample_destroy(stream->resampler);
+    mixing_free(&stream->mixing);
     if (base) NtFreeVirtualMemory(NtCurrentProcess(), &base, &size, MEM_RELEASE);
     if (stream->event) close_event(stream->engine, stream->event);
-    free(stream->in_buffer);
-    free(stream->out_buffer);
     free(stream);
 }
 
@@ -825,22 +863,15 @@ HRESULT engine_stream_create(struct engine *engine, const struct endpoint_format
     stream->period_frames = period_frames && period_frames >= engine->min_period && period_frames <= engine->default_period
                             ? period_frames : engine->default_period;
     stream->to_float = convert_get_to_float(convert_type_of_format(format->is_float, format->bits, format->valid_bits));
-    if (!stream->to_float || channels_init(&stream->matrix, channels, format->channel_mask, engine->format.channels,
-                                           engine->format.channel_mask))
+    stream->rate_adjust = !!(flags & MMDEVAPI_STREAM_RATEADJUST);
+    hr = stream->to_float ? mixing_create(engine, format, stream->rate, stream->rate_adjust, &stream->mixing)
+                          : AUDCLNT_E_UNSUPPORTED_FORMAT;
+    if (FAILED(hr))
     {
         free(stream);
-        return AUDCLNT_E_UNSUPPORTED_FORMAT;
+        return hr;
     }
-
-    stream->in_max_frames = engine->default_period;
-    if (format->rate != engine->format.rate || (flags & MMDEVAPI_STREAM_RATEADJUST))
-    {
-        if (!(stream->resampler = resample_create(format->rate, engine->format.rate, channels))) goto fail;
-        /* Room for an input rate adjusted up to twice the stream's. */
-        stream->in_max_frames = 2 * resample_in_frames_for(stream->resampler, engine->default_period) + 16;
-        if (!(stream->out_buffer = malloc((size_t)engine->default_period * channels * sizeof(float)))) goto fail;
-    }
-    if (!(stream->in_buffer = malloc((size_t)stream->in_max_frames * channels * sizeof(float)))) goto fail;
+    hr = E_OUTOFMEMORY;
 
     shared_size = offsetof(struct stream_shared, data[(size_t)buffer_frames * stream->frame_bytes]);
     if (NtAllocateVirtualMemory(NtCurrentProcess(), &base, engine_shared_zero_bits, &shared_size,
@@ -958,9 +989,63 @@ HRESULT engine_stream_reset(struct engine_stream *stream)
     stream->silence_fed = 0;
     stream->mark_count = 0;
     stream->resets++;
-    if (stream->resampler) resample_reset(stream->resampler);
+    if (stream->mixing.resampler) resample_reset(stream->mixing.resampler);
     publish_clock(stream, qpc_now(), FALSE);
     pthread_mutex_unlock(&engine->lock);
+    return S_OK;
+}
+
+/* Takes stream out of its engine and into to (the program's default endpoint changed), its ring,
+ * event, volumes and state with it. What its old engine took and did not play yet is counted as
+ * heard, so that its clock goes on from there, never back. */
+HRESULT engine_stream_move(struct engine_stream *stream, struct engine *to)
+{
+    struct engine *from = stream->engine, *first = from < to ? from : to, *second = from < to ? to : from;
+    struct stream_mixing mixing, old;
+    HRESULT hr = S_OK;
+    UINT32 i;
+
+    if (to == from) return S_OK;
+    if (FAILED(hr = mixing_create(to, &stream->format, stream->rate, stream->rate_adjust, &mixing))) return hr;
+    /* Both locks, in one order whoever moves what. */
+    pthread_mutex_lock(&first->lock);
+    pthread_mutex_lock(&second->lock);
+    if (stream->invalidated) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+    else if (to->stream_count >= ENGINE_MAX_STREAMS) hr = AUDCLNT_E_RESOURCES_INVALIDATED;
+    if (SUCCEEDED(hr))
+    {
+        for (i = 0; i < from->stream_count; i++)
+            if (from->streams[i] == stream)
+            {
+                from->streams[i] = from->streams[--from->stream_count];
+                break;
+            }
+        to->streams[to->stream_count++] = stream;
+        old = stream->mixing;
+        stream->mixing = mixing;
+        stream->engine = to;
+        if (stream->period_frames < to->min_period || stream->period_frames > to->default_period)
+            stream->period_frames = to->default_period;
+        stream->mixed = FALSE;
+        stream->silence_fed = 0;
+        stream->mark_count = 0;
+        stream->heard = stream->delivered = stream->consumed;
+        publish_clock(stream, qpc_now(), FALSE);
+    }
+    pthread_mutex_unlock(&second->lock);
+    pthread_mutex_unlock(&first->lock);
+    if (FAILED(hr))
+    {
+        mixing_free(&mixing);
+        return hr;
+    }
+    /* The old engine's signalling thread may be setting the stream's event right now: once it is
+     * through, only the new engine's touches it. */
+    pthread_mutex_lock(&from->events_lock);
+    pthread_mutex_unlock(&from->events_lock);
+    mixing_free(&old);
+    engine_wake(from);
+    engine_wake(to);
     return S_OK;
 }
 
@@ -982,9 +1067,9 @@ HRESULT engine_stream_set_rate(struct engine_stream *stream, UINT64 rate_millihz
     struct engine *engine = stream->engine;
     HRESULT hr = E_INVALIDARG;
 
-    if (!stream->resampler) return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    if (!stream->mixing.resampler) return AUDCLNT_E_UNSUPPORTED_FORMAT;
     pthread_mutex_lock(&engine->lock);
-    if (!resample_set_input_rate(stream->resampler, rate_millihz / 1000.0))
+    if (!resample_set_input_rate(stream->mixing.resampler, rate_millihz / 1000.0))
     {
         stream->rate = (UINT32)((rate_millihz + 500) / 1000);
         hr = S_OK;

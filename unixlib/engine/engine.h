@@ -45,6 +45,7 @@ void engine_stream_release(struct engine_stream *stream);
 HRESULT engine_stream_start(struct engine_stream *stream);
 HRESULT engine_stream_stop(struct engine_stream *stream);
 HRESULT engine_stream_reset(struct engine_stream *stream);
+HRESULT engine_stream_move(struct engine_stream *stream, struct engine *to);
 HRESULT engine_stream_set_event(struct engine_stream *stream, HANDLE event);
 HRESULT engine_stream_set_rate(struct engine_stream *stream, UINT64 rate_millihz);
 /* A stream's gains for this period, per channel of the stream (IAudioStreamVolume x the session's
