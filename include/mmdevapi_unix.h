@@ -152,8 +152,8 @@ struct stream_params
     HRESULT result;
 };
 
-/* unix_stream_move: a render stream into another render engine, with its ring, event, volumes and
- * state (it follows the default endpoint). */
+/* unix_stream_move: a stream into another engine of its kind (render, or capture with packets as
+ * long), with its ring, event, volumes and state: it follows the default endpoint. */
 struct stream_move_params
 {
     UINT64 stream;

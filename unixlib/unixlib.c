@@ -363,8 +363,12 @@ static NTSTATUS stream_move_call(void *args)
     struct stream_move_params *params = args;
     struct engine_stream *stream = handle_get(params->stream, HANDLE_STREAM);
     struct engine *engine = handle_get(params->engine, HANDLE_ENGINE);
+    struct capture_stream *capture_stream = stream ? NULL : handle_get(params->stream, HANDLE_CAPTURE_STREAM);
+    struct capture_engine *capture = engine ? NULL : handle_get(params->engine, HANDLE_CAPTURE_ENGINE);
 
-    params->result = stream && engine ? engine_stream_move(stream, engine) : E_INVALIDARG;
+    if (stream && engine) params->result = engine_stream_move(stream, engine);
+    else if (capture_stream && capture) params->result = capture_stream_move(capture_stream, capture);
+    else params->result = E_INVALIDARG;
     return STATUS_SUCCESS;
 }
 

@@ -90,8 +90,7 @@ static const IActivateAudioInterfaceAsyncOperationVtbl activation_vtbl =
  * device_interface_path; Windows.Media.Devices hands programs these), or the default endpoint of a
  * direction, as Windows takes DEVINTERFACE_AUDIO_RENDER / _CAPTURE in their string form. Anything
  * else, an endpoint's bare id included, names no device interface: ERROR_FILE_NOT_FOUND, as on
- * Windows. follows_default says whether path named the default render endpoint, whose clients
- * move with it. */
+ * Windows. follows_default says whether path named a default endpoint, whose clients move with it. */
 static HRESULT activation_device(const WCHAR *path, IMMDevice **device, BOOL *follows_default)
 {
     static const WCHAR prefix[] = L"\\\\?\\SWD#MMDEVAPI#";
@@ -103,9 +102,9 @@ static HRESULT activation_device(const WCHAR *path, IMMDevice **device, BOOL *fo
     if (FAILED(hr = devices_init())) return hr;
     *device = NULL;
     *follows_default = CLSIDFromString(path, &interface_class) == S_OK
-                       && IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER);
-    if (CLSIDFromString(path, &interface_class) == S_OK && (IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER)
-        || IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_CAPTURE)))
+                       && (IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER)
+                           || IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_CAPTURE));
+    if (*follows_default)
         endpoint = device_default(IsEqualGUID(&interface_class, &DEVINTERFACE_AUDIO_RENDER) ? eRender : eCapture);
     else if (!wcsnicmp(path, prefix, ARRAY_SIZE(prefix) - 1))
     {

@@ -662,15 +662,14 @@ static const IAudioClient3Vtbl client_vtbl =
     client_InitializeSharedAudioStream,
 };
 
-/* A client that ActivateAudioInterfaceAsync made for DEVINTERFACE_AUDIO_RENDER: as on Windows 10,
- * its stream moves to the new default render endpoint whenever the user picks another. */
+/* A client that ActivateAudioInterfaceAsync made for DEVINTERFACE_AUDIO_RENDER or _CAPTURE: as on
+ * Windows 10, its stream moves to the new default endpoint whenever the user picks another. */
 void audio_client_follow_default(IUnknown *activated)
 {
     struct audio_client *client;
 
     if (((IAudioClient3 *)activated)->lpVtbl != &client_vtbl) return;
     client = impl_from_IAudioClient3((IAudioClient3 *)activated);
-    if (client->device->flow != eRender) return;
     AcquireSRWLockExclusive(&followers_lock);
     client->follows_default = TRUE;
     client->follower_next = followers;

@@ -1134,18 +1134,33 @@ done:
 /* A source that goes under an event-driven capture stream: the stream is invalidated within a few
  * periods of pactl, and its event still wakes the program, so that it notices. PulseAudio has
  * module-null-source; PipeWire's Pulse server makes a source of module-null-sink's node instead. */
-static void test_capture_gone(IMMDeviceEnumerator *mme)
+/* Loads a source named name, the module's number or ~0u. PulseAudio has module-null-source;
+ * PipeWire's Pulse server makes a source of module-null-sink's node instead. */
+static unsigned int load_source(const char *name, char *out, size_t size)
 {
     static const char *const loads[] =
     {
-        "pactl load-module module-null-source source_name=mmdevtest_extra_source",
-        "pactl load-module module-null-sink sink_name=mmdevtest_extra_source media.class=Audio/Source/Virtual",
+        "pactl load-module module-null-source source_name=%s",
+        "pactl load-module module-null-sink sink_name=%s media.class=Audio/Source/Virtual",
     };
+    unsigned int module = ~0u, i;
+    char command[160];
+
+    for (i = 0; i < ARRAY_SIZE(loads) && module == ~0u; i++)
+    {
+        snprintf(command, sizeof(command), loads[i], name);
+        if (!run_unix(command, out, size) || sscanf(out, "%u", &module) != 1) module = ~0u;
+    }
+    return module;
+}
+
+static void test_capture_gone(IMMDeviceEnumerator *mme)
+{
     IAudioCaptureClient *capture = NULL;
     IAudioClient *client = NULL;
     WAVEFORMATEX *mix = NULL;
     IMMDevice *dev = NULL;
-    unsigned int module = ~0u, i;
+    unsigned int module = ~0u;
     char command[64], out[200];
     UINT32 next, frames;
     DWORD start, flags, wait = WAIT_FAILED;
@@ -1159,8 +1174,7 @@ static void test_capture_gone(IMMDeviceEnumerator *mme)
     event = CreateEventW(NULL, FALSE, FALSE, NULL);
     hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
     ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx\n", hr);
-    for (i = 0; i < ARRAY_SIZE(loads) && module == ~0u; i++)
-        if (!run_unix(loads[i], out, sizeof(out)) || sscanf(out, "%u", &module) != 1) module = ~0u;
+    module = load_source("mmdevtest_extra_source", out, sizeof(out));
     if (!ok(module != ~0u, "no extra source could be loaded: %s\n", out)) goto done;
     from = 0;
     heard = wait_heard(&from, 's', NULL, DEVICE_STATE_ACTIVE);
@@ -1206,6 +1220,121 @@ done:
     if (client) IAudioClient_Release(client);
     CoTaskMemFree(mix);
     if (dev) IMMDevice_Release(dev);
+    hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
+    ok(hr == S_OK, "UnregisterEndpointNotificationCallback: got %08lx\n", hr);
+    CloseHandle(event);
+    listener_done();
+}
+
+/* A capture stream activated through ActivateAudioInterfaceAsync for DEVINTERFACE_AUDIO_CAPTURE
+ * follows the default capture endpoint, as on Windows 10: its source unplugged, the stream records
+ * from the next default on, event-driven, never invalidated, its packets' positions going on from
+ * where they were (a packet lost in the move is flagged, as any loss). */
+static void test_follow_default_capture(IMMDeviceEnumerator *mme)
+{
+    activate_async_func activate = (void *)GetProcAddress(GetModuleHandleA("mmdevapi.dll"),
+                                                          "ActivateAudioInterfaceAsync");
+    IAudioCaptureClient *capture = NULL;
+    IAudioClient *client = NULL;
+    WAVEFORMATEX *mix = NULL;
+    IUnknown *unk = NULL;
+    const WCHAR *new_id;
+    char old_source[128], command[400], out[200], *end;
+    unsigned int module = ~0u, after = 0, gaps = 0, flagged = 0;
+    UINT64 position, expected = 0, qpc;
+    DWORD start, unplugged = 0, flags;
+    HRESULT hr = S_OK, failed = S_OK;
+    UINT32 frames;
+    WCHAR path[40];
+    HANDLE event;
+    LONG from;
+    BYTE *data;
+    int heard;
+
+    if (!run_unix("pactl get-default-source", old_source, sizeof(old_source)) || !old_source[0])
+    {
+        skip("pactl cannot reach the harness's server\n");
+        return;
+    }
+    if ((end = strpbrk(old_source, "\r\n"))) *end = 0;
+    listener_init(mme);
+    event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
+    ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx\n", hr);
+    module = load_source("mmdevtest_follow_source", out, sizeof(out));
+    if (!ok(module != ~0u, "no extra source could be loaded: %s\n", out)) goto done;
+    from = 0;
+    heard = wait_heard(&from, 's', NULL, DEVICE_STATE_ACTIVE);
+    if (!ok(heard >= 0, "no OnDeviceStateChanged(ACTIVE) for a source loaded\n")) goto done;
+    new_id = listener.heard[heard].id;
+    ok(run_unix("pactl set-default-source mmdevtest_follow_source", NULL, 0), "pactl set-default-source failed\n");
+    if (!ok(wait_heard(&from, 'd', new_id, eCapture * 16 + eConsole) >= 0, "no OnDefaultDeviceChanged to the "
+            "new source\n"))
+        goto done;
+
+    StringFromGUID2(&DEVINTERFACE_AUDIO_CAPTURE, path, ARRAY_SIZE(path));
+    hr = activate_async(activate, path, &IID_IAudioClient, &unk);
+    if (SUCCEEDED(hr)) hr = IUnknown_QueryInterface(unk, &IID_IAudioClient, (void **)&client);
+    if (SUCCEEDED(hr)) hr = IAudioClient_GetMixFormat(client, &mix);
+    if (SUCCEEDED(hr)) hr = IAudioClient_Initialize(client, AUDCLNT_SHAREMODE_SHARED, AUDCLNT_STREAMFLAGS_EVENTCALLBACK,
+                                                    1000000, 0, mix, NULL);
+    if (SUCCEEDED(hr)) hr = IAudioClient_SetEventHandle(client, event);
+    if (SUCCEEDED(hr)) hr = IAudioClient_GetService(client, &IID_IAudioCaptureClient, (void **)&capture);
+    if (SUCCEEDED(hr)) hr = IAudioClient_Start(client);
+    if (!ok(hr == S_OK, "a capture stream of the default capture endpoint through ActivateAudioInterfaceAsync: "
+            "got %08lx\n", hr))
+        goto done;
+
+    /* Half a second on the new source, then it goes, then a second and a half more. */
+    for (start = GetTickCount(); GetTickCount() - start < 2000 && failed == S_OK;)
+    {
+        if (!unplugged && GetTickCount() - start >= 500)
+        {
+            from = listener.count;
+            snprintf(command, sizeof(command), "pactl unload-module %u", module);
+            ok(run_unix(command, NULL, 0), "%s failed\n", command);
+            module = ~0u;
+            unplugged = GetTickCount();
+        }
+        if (WaitForSingleObject(event, 1000) != WAIT_OBJECT_0)
+        {
+            failed = HRESULT_FROM_WIN32(ERROR_TIMEOUT);
+            break;
+        }
+        while ((hr = IAudioCaptureClient_GetBuffer(capture, &data, &frames, &flags, &position, &qpc)) == S_OK)
+        {
+            if (expected && position != expected)
+            {
+                gaps++;
+                flagged += !!(flags & AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY);
+                ok(position > expected, "a packet at %I64u after one that ended at %I64u\n", position, expected);
+            }
+            expected = position + frames;
+            if (unplugged && GetTickCount() - unplugged > 500) after += frames;
+            if (FAILED(hr = IAudioCaptureClient_ReleaseBuffer(capture, frames))) break;
+        }
+        if (FAILED(hr)) failed = hr;
+    }
+    ok(failed == S_OK, "the stream answered %08lx after its source went\n", failed);
+    ok(unplugged && wait_heard(&from, 's', new_id, DEVICE_STATE_NOTPRESENT) >= 0,
+       "no OnDeviceStateChanged(NOTPRESENT) for the source unloaded\n");
+    /* The last second: about a second of frames from the next default source. */
+    ok(after >= mix->nSamplesPerSec * 8 / 10, "%u frames in the last second, %lu a second expected\n", after,
+       mix->nSamplesPerSec);
+    ok(gaps == flagged, "%u gaps in the packets' positions, %u of them flagged\n", gaps, flagged);
+    hr = IAudioClient_Stop(client);
+    ok(hr == S_OK, "Stop: got %08lx\n", hr);
+
+done:
+    if (module != ~0u)
+    {
+        snprintf(command, sizeof(command), "pactl set-default-source %s; pactl unload-module %u", old_source, module);
+        run_unix(command, NULL, 0);
+    }
+    if (capture) IAudioCaptureClient_Release(capture);
+    if (client) IAudioClient_Release(client);
+    if (unk) IUnknown_Release(unk);
+    CoTaskMemFree(mix);
     hr = IMMDeviceEnumerator_UnregisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
     ok(hr == S_OK, "UnregisterEndpointNotificationCallback: got %08lx\n", hr);
     CloseHandle(event);
@@ -1942,6 +2071,7 @@ int main(int argc, char **argv)
             test_endpoint_changes(mme);
             test_capture_gone(mme);
             test_follow_default(mme);
+            test_follow_default_capture(mme);
         }
         test_default_devices(mme);
         test_stable_ids(mme);

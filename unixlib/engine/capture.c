@@ -523,6 +523,12 @@ static void close_event(struct capture_engine *engine, HANDLE event)
     pthread_mutex_unlock(&engine->events_lock);
 }
 
+/* A packet is a device period in the stream's frames. */
+static UINT32 packet_frames_of(const struct capture_engine *engine, const struct endpoint_format *format)
+{
+    return (UINT32)(((UINT64)engine->period_frames * format->rate + engine->format.rate - 1) / engine->format.rate);
+}
+
 static void stream_free(struct capture_stream *stream)
 {
     SIZE_T size = 0;
@@ -557,11 +563,10 @@ HRESULT capture_stream_create(struct capture_engine *engine, const struct endpoi
         free(stream);
         return AUDCLNT_E_UNSUPPORTED_FORMAT;
     }
-    /* A packet is a period in the stream's frames; the ring a whole number of them, enough for what
-     * a device hands over at once (a PipeWire quantum of 2048 frames, the periods read after a late
-     * wake-up) while the program has not yet been woken to take any. */
-    stream->packet_frames = (UINT32)(((UINT64)engine->period_frames * format->rate + engine->format.rate - 1)
-                                     / engine->format.rate);
+    /* The ring is a whole number of packets, enough for what a device hands over at once (a
+     * PipeWire quantum of 2048 frames, the periods read after a late wake-up) while the program
+     * has not yet been woken to take any. */
+    stream->packet_frames = packet_frames_of(engine, format);
     stream->packet_count = max(CAPTURE_CATCH_UP_PERIODS + 2,
                                (buffer_frames + stream->packet_frames - 1) / stream->packet_frames);
     stream->buffer_frames = stream->packet_count * stream->packet_frames;
@@ -710,4 +715,71 @@ HRESULT capture_stream_set_event(struct capture_stream *stream, HANDLE event)
     pthread_mutex_unlock(&engine->lock);
     if (old) close_event(engine, old);
     return S_OK;
+}
+
+/* As engine_stream_move, for a capture stream: into to, the engine of another capture endpoint
+ * whose packets are as long (the program's ring is made of them). Its position goes on; what was
+ * staged short of a packet is lost, and a started stream's next packet says so
+ * (AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY). */
+HRESULT capture_stream_move(struct capture_stream *stream, struct capture_engine *to)
+{
+    struct capture_engine *from = stream->engine, *first = from < to ? from : to, *second = from < to ? to : from;
+    UINT32 channels = stream->format.channels, i;
+    struct resample *resampler = NULL, *old_resampler;
+    struct channels_matrix matrix;
+    float *mapped, *old_mapped;
+    HRESULT hr = S_OK;
+
+    if (to == from) return S_OK;
+    if (to->flow != from->flow || packet_frames_of(to, &stream->format) != stream->packet_frames
+        || channels_init(&matrix, to->format.channels, to->format.channel_mask, channels, stream->format.channel_mask))
+        return AUDCLNT_E_UNSUPPORTED_FORMAT;
+    if (to->format.rate != stream->format.rate
+        && !(resampler = resample_create(to->format.rate, stream->format.rate, channels)))
+        return E_OUTOFMEMORY;
+    if (!(mapped = malloc((size_t)to->period_frames * channels * sizeof(float))))
+    {
+        if (resampler) resample_destroy(resampler);
+        return E_OUTOFMEMORY;
+    }
+    /* Both locks, in one order whoever moves what. */
+    pthread_mutex_lock(&first->lock);
+    pthread_mutex_lock(&second->lock);
+    if (stream->invalidated) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+    else if (to->stream_count >= CAPTURE_MAX_STREAMS) hr = AUDCLNT_E_RESOURCES_INVALIDATED;
+    if (SUCCEEDED(hr))
+    {
+        for (i = 0; i < from->stream_count; i++)
+            if (from->streams[i] == stream)
+            {
+                from->streams[i] = from->streams[--from->stream_count];
+                break;
+            }
+        to->streams[to->stream_count++] = stream;
+        stream->engine = to;
+        stream->matrix = matrix;
+        /* The old parts are freed below, once neither engine can be using them. */
+        old_resampler = stream->resampler;
+        stream->resampler = resampler;
+        resampler = old_resampler;
+        old_mapped = stream->mapped;
+        stream->mapped = mapped;
+        mapped = old_mapped;
+        stream->start_device = to->read;
+        stream->since_start = 0;
+        stream->lost |= stream->started && stream->staged_frames;
+        stream->staged_frames = 0;
+        publish_clock(stream);
+    }
+    pthread_mutex_unlock(&second->lock);
+    pthread_mutex_unlock(&first->lock);
+    /* The old engine's signalling thread may be setting the stream's event right now: once it is
+     * through, only the new engine's touches it. */
+    pthread_mutex_lock(&from->events_lock);
+    pthread_mutex_unlock(&from->events_lock);
+    if (resampler) resample_destroy(resampler);
+    free(mapped);
+    wake(from->wake_fd);
+    wake(to->wake_fd);
+    return hr;
 }

@@ -39,5 +39,7 @@ HRESULT capture_stream_start(struct capture_stream *stream);
 HRESULT capture_stream_stop(struct capture_stream *stream);
 HRESULT capture_stream_reset(struct capture_stream *stream);
 HRESULT capture_stream_set_event(struct capture_stream *stream, HANDLE event);
+/* As engine_stream_move: the program's default capture endpoint changed. */
+HRESULT capture_stream_move(struct capture_stream *stream, struct capture_engine *to);
 
 #endif
