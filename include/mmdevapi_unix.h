@@ -32,6 +32,8 @@ enum mmdevapi_unix_call
     unix_engine_get_peaks,
     unix_engine_device_gone,
     unix_stream_move,
+    unix_endpoint_sessions,
+    unix_endpoint_set_session_volume,
     unix_call_count
 };
 
@@ -207,6 +209,43 @@ struct endpoint_volume_params
     char key[MMDEVAPI_DEVICE_KEY_MAX];      /* the endpoint, as endpoint_info.key */
     UINT32 flow;
     struct endpoint_volume volume;          /* get: output; set: input */
+    HRESULT result;
+};
+
+#define MMDEVAPI_SESSIONS_MAX 32
+
+/* Another program's session on an endpoint: its streams there, as the backend (the desktop's
+ * mixer) shows them. */
+struct endpoint_session
+{
+    UINT32 process_id;                      /* the Unix process id */
+    UINT32 windows_process_id;              /* a Wine program's own, else 0 */
+    UINT32 active;                          /* one of its streams plays (records) */
+    UINT32 mute;
+    float volume;                           /* its streams' volume, amplitude 0..1 */
+    char name[MMDEVAPI_DEVICE_NAME_MAX];    /* UTF-8, as the mixer names it */
+};
+
+/* unix_endpoint_sessions: the other processes' sessions on the endpoint, up to
+ * MMDEVAPI_SESSIONS_MAX; count 0 where the backend shows none. */
+struct endpoint_sessions_params
+{
+    char key[MMDEVAPI_DEVICE_KEY_MAX];      /* the endpoint, as endpoint_info.key */
+    UINT32 flow;
+    UINT32 count;
+    struct endpoint_session sessions[MMDEVAPI_SESSIONS_MAX];
+    HRESULT result;
+};
+
+/* unix_endpoint_set_session_volume: the volume and mute of another process's streams on the
+ * endpoint, its session's (ISimpleAudioVolume). */
+struct endpoint_session_volume_params
+{
+    char key[MMDEVAPI_DEVICE_KEY_MAX];      /* the endpoint, as endpoint_info.key */
+    UINT32 flow;
+    UINT32 process_id;                      /* the Unix one, as endpoint_session.process_id */
+    float volume;                           /* amplitude, 0..1 */
+    UINT32 mute;
     HRESULT result;
 };
 

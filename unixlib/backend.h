@@ -73,6 +73,15 @@ struct backend_ops
      * change: IAudioEndpointVolumeCallback's OnNotify and IMMNotificationClient's calls must
      * reach the program within 100 ms. */
     HRESULT (*watch)(INT64 timeout_ns, UINT32 *changes);
+    /* Other processes' streams on the endpoint, one entry a process (IAudioSessionEnumerator
+     * lists them as sessions), up to capacity; returns how many. This process's own are left out.
+     * Called from any Wine thread. NULL where the backend cannot tell whose a stream is. */
+    UINT32 (*list_sessions)(const char *key, enum mmdevapi_flow flow, struct endpoint_session *sessions,
+                            UINT32 capacity);
+    /* Sets the volume (amplitude 0..1) and mute of every stream of process_id (Unix) on the
+     * endpoint. S_OK also where it has none left. */
+    HRESULT (*set_session_volume)(const char *key, enum mmdevapi_flow flow, UINT32 process_id, float volume,
+                                  BOOL mute);
 };
 
 #ifdef HAVE_PIPEWIRE

@@ -434,6 +434,42 @@ static NTSTATUS endpoint_get_volume_call(void *args)
     return STATUS_SUCCESS;
 }
 
+static NTSTATUS endpoint_sessions_call(void *args)
+{
+    struct endpoint_sessions_params *params = args;
+    char key[MMDEVAPI_DEVICE_KEY_MAX];
+    enum mmdevapi_flow flow = params->flow;
+
+    memcpy(key, params->key, sizeof(key));
+    key[sizeof(key) - 1] = 0;
+    memset(params->sessions, 0, sizeof(params->sessions));
+    params->count = 0;
+    params->result = S_OK;
+    if (flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE) params->result = E_INVALIDARG;
+    else if (backend && backend->list_sessions)
+        params->count = min(backend->list_sessions(key, flow, params->sessions, MMDEVAPI_SESSIONS_MAX),
+                            MMDEVAPI_SESSIONS_MAX);
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS endpoint_set_session_volume_call(void *args)
+{
+    struct endpoint_session_volume_params *params = args;
+    char key[MMDEVAPI_DEVICE_KEY_MAX];
+    enum mmdevapi_flow flow = params->flow;
+    float volume = params->volume;
+
+    memcpy(key, params->key, sizeof(key));
+    key[sizeof(key) - 1] = 0;
+    if ((flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE) || !(volume >= 0.0f && volume <= 1.0f)
+        || !params->process_id)
+        params->result = E_INVALIDARG;
+    else if (!backend) params->result = AUDCLNT_E_DEVICE_INVALIDATED;
+    else if (!backend->set_session_volume) params->result = E_NOTIMPL;
+    else params->result = backend->set_session_volume(key, flow, params->process_id, volume, !!params->mute);
+    return STATUS_SUCCESS;
+}
+
 static NTSTATUS endpoint_set_volume_call(void *args)
 {
     struct endpoint_volume_params *params = args;
@@ -515,6 +551,8 @@ __attribute__((visibility("default"))) const unixlib_entry_t __wine_unix_call_fu
     engine_get_peaks_call,
     engine_device_gone_call,
     stream_move_call,
+    endpoint_sessions_call,
+    endpoint_set_session_volume_call,
 };
 
 C_ASSERT(ARRAY_SIZE(__wine_unix_call_funcs) == unix_call_count);

@@ -130,7 +130,9 @@ static NTSTATUS wow64_stream_create(void *args)
     WOW64_SAME(endpoints_watch) \
     WOW64_SAME(engine_get_peaks) \
     WOW64_SAME(engine_device_gone) \
-    WOW64_SAME(stream_move)
+    WOW64_SAME(stream_move) \
+    WOW64_SAME(endpoint_sessions) \
+    WOW64_SAME(endpoint_set_session_volume)
 
 /* The native entries are the table's, not symbols: a same-layout call passes through. */
 #define WOW64_THUNK(call)

@@ -40,6 +40,13 @@ struct audio_session
 
     IAudioSessionEvents **sinks;
     UINT32 sink_count;
+
+    /* Another process's session, as the backend last showed it (GetSessionEnumerator): no
+     * members; its process, name, volume and state are the backend's. */
+    BOOL foreign;
+    UINT32 unix_process_id;
+    DWORD process_id;                   /* a Wine program's own, else the Unix one */
+    AudioSessionState foreign_state;
 };
 
 /* What GetService and the session manager hand out: one object for the three interfaces of a
@@ -313,6 +320,7 @@ void sessions_disconnect(struct mmdevice *device, AudioSessionDisconnectReason r
 
 static AudioSessionState session_state(const struct audio_session *session)
 {
+    if (session->foreign) return session->foreign_state;
     if (session->started_count) return AudioSessionStateActive;
     if (!session->member_count && session->had_members) return AudioSessionStateExpired;
     return AudioSessionStateInactive;
@@ -349,20 +357,16 @@ static void apply_gains_all(struct audio_session *session)
     for (client = session->members; client; client = client->session_next) apply_gains(session, client);
 }
 
-/* With the lock held: the session of an endpoint by its GUID, made when there is none yet. */
-static struct audio_session *session_get(struct mmdevice *device, const GUID *guid)
+static const GUID default_session;    /* GUID_NULL (libuuid's would clash with main.c's GUIDs) */
+
+/* With the lock held: a new session of an endpoint, told to the session notifications. */
+static struct audio_session *session_new(struct mmdevice *device, const GUID *guid)
 {
     struct audio_session *session;
     struct registration *reg;
     struct session_event *event;
     IUnknown *sinks[64];
     UINT32 count = 0;
-
-    static const GUID default_session;    /* GUID_NULL (libuuid's would clash with main.c's GUIDs) */
-
-    if (!guid) guid = &default_session;
-    for (session = sessions; session; session = session->next)
-        if (session->device == device && IsEqualGUID(&session->guid, guid)) return session;
 
     if (!(session = calloc(1, sizeof(*session)))) return NULL;
     if (!(session->display_name = string_copy(L"")) || !(session->icon_path = string_copy(L"")))
@@ -387,6 +391,18 @@ static struct audio_session *session_get(struct mmdevice *device, const GUID *gu
         queue_event(event, sinks, count);
     }
     return session;
+}
+
+/* With the lock held: this process's session of an endpoint by its GUID, made when there is none
+ * yet. */
+static struct audio_session *session_get(struct mmdevice *device, const GUID *guid)
+{
+    struct audio_session *session;
+
+    if (!guid) guid = &default_session;
+    for (session = sessions; session; session = session->next)
+        if (session->device == device && !session->foreign && IsEqualGUID(&session->guid, guid)) return session;
+    return session_new(device, guid);
 }
 
 HRESULT session_join(struct audio_client *client, const GUID *guid)
@@ -591,6 +607,14 @@ static HRESULT WINAPI control_GetState(IAudioSessionControl2 *iface, AudioSessio
     return S_OK;
 }
 
+/* Another process's name, icon and grouping are its own: the server lets only the program that
+ * owns a stream change them. */
+static HRESULT foreign_unchangeable(void)
+{
+    FIXME("another process's session keeps its name, icon and grouping\n");
+    return E_NOTIMPL;
+}
+
 /* A copy of one of the session's strings for the caller. */
 static HRESULT get_string(WCHAR *const *field, WCHAR **out)
 {
@@ -658,6 +682,7 @@ static HRESULT WINAPI control_SetDisplayName(IAudioSessionControl2 *iface, const
     HRESULT hr;
 
     TRACE("(%p)->(%s, %s)\n", wrapper, debugstr_w(name), debugstr_guid(context));
+    if (wrapper->session->foreign) return foreign_unchangeable();
     hr = set_string(wrapper->session, &wrapper->session->display_name, name, context, EVENT_DISPLAY_NAME);
     if (SUCCEEDED(hr)) session_name_program(name);
     return hr;
@@ -676,6 +701,7 @@ static HRESULT WINAPI control_SetIconPath(IAudioSessionControl2 *iface, const WC
     struct session_wrapper *wrapper = impl_from_IAudioSessionControl2(iface);
 
     TRACE("(%p)->(%s, %s)\n", wrapper, debugstr_w(path), debugstr_guid(context));
+    if (wrapper->session->foreign) return foreign_unchangeable();
     return set_string(wrapper->session, &wrapper->session->icon_path, path, context, EVENT_ICON_PATH);
 }
 
@@ -699,6 +725,7 @@ static HRESULT WINAPI control_SetGroupingParam(IAudioSessionControl2 *iface, con
 
     TRACE("(%p)->(%s, %s)\n", wrapper, debugstr_guid(group), debugstr_guid(context));
     if (!group) return NULL_PTR_ERR;
+    if (session->foreign) return foreign_unchangeable();
     AcquireSRWLockExclusive(&sessions_lock);
     session->grouping = *group;
     if (session->sink_count && (event = event_new(EVENT_GROUPING, context)))
@@ -769,9 +796,13 @@ static HRESULT session_identifier(struct audio_session *session, BOOL instance, 
     size_t length;
 
     if (!out) return NULL_PTR_ERR;
-    if (!GetModuleFileNameW(NULL, path, ARRAY_SIZE(path))) path[0] = 0;
+    AcquireSRWLockShared(&sessions_lock);
+    /* Another process's program path is not known here: its name stands in. */
+    if (session->foreign) lstrcpynW(path, session->display_name, ARRAY_SIZE(path));
+    else if (!GetModuleFileNameW(NULL, path, ARRAY_SIZE(path))) path[0] = 0;
+    swprintf(pid, ARRAY_SIZE(pid), L"%lu", session->foreign ? session->process_id : GetCurrentProcessId());
+    ReleaseSRWLockShared(&sessions_lock);
     StringFromGUID2(&session->guid, guid, ARRAY_SIZE(guid));
-    swprintf(pid, ARRAY_SIZE(pid), L"%lu", GetCurrentProcessId());
     length = wcslen(session->device->id) + 1 + wcslen(path) + 2 + wcslen(guid) + 1;
     if (instance) length += 4 + wcslen(pid);
     if (!(*out = CoTaskMemAlloc(length * sizeof(WCHAR)))) return E_OUTOFMEMORY;
@@ -802,7 +833,7 @@ static HRESULT WINAPI control_GetProcessId(IAudioSessionControl2 *iface, DWORD *
 
     TRACE("(%p)->(%p)\n", wrapper, pid);
     if (!pid) return NULL_PTR_ERR;
-    *pid = GetCurrentProcessId();
+    *pid = wrapper->session->foreign ? wrapper->session->process_id : GetCurrentProcessId();
     return S_OK;
 }
 
@@ -879,12 +910,33 @@ static void simple_volume_changed(struct audio_session *session, const GUID *con
     queue_session_event(session, event);
 }
 
+/* Another process's session: its volume and mute are those of its streams in the server. */
+static HRESULT foreign_volume_set(struct audio_session *session, float level, BOOL mute, const GUID *context)
+{
+    struct endpoint_session_volume_params params = { .flow = session->device->flow,
+                                                      .process_id = session->unix_process_id,
+                                                      .volume = level, .mute = mute };
+
+    AcquireSRWLockShared(&devices_lock);
+    memcpy(params.key, session->device->key, sizeof(params.key));
+    ReleaseSRWLockShared(&devices_lock);
+    if (wine_unix_call(unix_endpoint_set_session_volume, &params)) return E_FAIL;
+    if (FAILED(params.result)) return params.result;
+    AcquireSRWLockExclusive(&sessions_lock);
+    session->master = level;
+    session->mute = mute;
+    simple_volume_changed(session, context);
+    ReleaseSRWLockExclusive(&sessions_lock);
+    return S_OK;
+}
+
 static HRESULT WINAPI simple_SetMasterVolume(ISimpleAudioVolume *iface, float level, const GUID *context)
 {
     struct session_wrapper *wrapper = impl_from_ISimpleAudioVolume(iface);
 
     TRACE("(%p)->(%f, %s)\n", wrapper, level, debugstr_guid(context));
     if (!valid_level(level)) return E_INVALIDARG;
+    if (wrapper->session->foreign) return foreign_volume_set(wrapper->session, level, wrapper->session->mute, context);
     AcquireSRWLockExclusive(&sessions_lock);
     wrapper->session->master = level;
     simple_volume_changed(wrapper->session, context);
@@ -909,6 +961,7 @@ static HRESULT WINAPI simple_SetMute(ISimpleAudioVolume *iface, BOOL mute, const
     struct session_wrapper *wrapper = impl_from_ISimpleAudioVolume(iface);
 
     TRACE("(%p)->(%d, %s)\n", wrapper, mute, debugstr_guid(context));
+    if (wrapper->session->foreign) return foreign_volume_set(wrapper->session, wrapper->session->master, !!mute, context);
     AcquireSRWLockExclusive(&sessions_lock);
     wrapper->session->mute = !!mute;
     simple_volume_changed(wrapper->session, context);
@@ -1306,6 +1359,60 @@ static HRESULT WINAPI manager_GetSimpleAudioVolume(IAudioSessionManager2 *iface,
     return S_OK;
 }
 
+/* With the lock held: another process's session on device as the backend shows it now, made
+ * the first time it is seen. */
+static void foreign_session_update(struct mmdevice *device, const struct endpoint_session *shown)
+{
+    struct audio_session *session;
+    WCHAR name[MMDEVAPI_DEVICE_NAME_MAX], *copy;
+
+    for (session = sessions; session; session = session->next)
+        if (session->device == device && session->foreign && session->unix_process_id == shown->process_id) break;
+    if (!session)
+    {
+        if (!(session = session_new(device, &default_session))) return;
+        session->foreign = TRUE;
+        session->unix_process_id = shown->process_id;
+    }
+    if (!MultiByteToWideChar(CP_UTF8, 0, shown->name, -1, name, ARRAY_SIZE(name))) name[0] = 0;
+    name[ARRAY_SIZE(name) - 1] = 0;
+    if ((copy = string_copy(name)))
+    {
+        free(session->display_name);
+        session->display_name = copy;
+    }
+    session->process_id = shown->windows_process_id ? shown->windows_process_id : shown->process_id;
+    session->master = shown->volume;
+    session->mute = shown->mute;
+    session->foreign_state = shown->active ? AudioSessionStateActive : AudioSessionStateInactive;
+    state_changed(session);
+}
+
+/* The other processes' sessions on device, as the backend shows them now: those it no longer
+ * shows have expired. */
+static void foreign_sessions_refresh(struct mmdevice *device)
+{
+    struct endpoint_sessions_params *params;
+    struct audio_session *session;
+    UINT32 i;
+
+    if (!(params = calloc(1, sizeof(*params)))) return;
+    params->flow = device->flow;
+    AcquireSRWLockShared(&devices_lock);
+    memcpy(params->key, device->key, sizeof(params->key));
+    ReleaseSRWLockShared(&devices_lock);
+    if (wine_unix_call(unix_endpoint_sessions, params) || FAILED(params->result))
+        params->count = 0;
+    AcquireSRWLockExclusive(&sessions_lock);
+    for (session = sessions; session; session = session->next)
+        if (session->device == device && session->foreign) session->foreign_state = AudioSessionStateExpired;
+    for (i = 0; i < min(params->count, MMDEVAPI_SESSIONS_MAX); i++) foreign_session_update(device, &params->sessions[i]);
+    for (session = sessions; session; session = session->next)
+        if (session->device == device && session->foreign) state_changed(session);
+    ReleaseSRWLockExclusive(&sessions_lock);
+    free(params);
+}
+
 static HRESULT WINAPI manager_GetSessionEnumerator(IAudioSessionManager2 *iface, IAudioSessionEnumerator **out)
 {
     struct session_manager *manager = impl_from_IAudioSessionManager2(iface);
@@ -1316,6 +1423,7 @@ static HRESULT WINAPI manager_GetSessionEnumerator(IAudioSessionManager2 *iface,
     TRACE("(%p)->(%p)\n", manager, out);
     if (!out) return E_POINTER;
     *out = NULL;
+    foreign_sessions_refresh(manager->device);
     AcquireSRWLockShared(&sessions_lock);
     for (session = sessions; session; session = session->next)
         if (session->device == manager->device && session_state(session) != AudioSessionStateExpired) count++;

@@ -17,6 +17,9 @@
  *   (d) a session at master volume 0.5 with channel volumes (1, 0.5): what reached the backend is
  *       the signal times 0.5 on the left and 0.25 on the right, exactly (pulse and alsa, from the
  *       harness's recording)
+ *   (e) other processes' sessions (PulseAudio's and PipeWire's Pulse server): a pacat playing on
+ *       the sink is a session of the enumerator, with its process id, name, state and volume;
+ *       gone, it has expired
  */
 
 #define COBJMACROS
@@ -772,7 +775,214 @@ done:
     IAudioClient_Release(ac);
 }
 
-int main(void)
+/* ---- (e) Other processes' sessions ------------------------------------------------------------------- */
+
+/* The session of process pid in a new enumeration of the endpoint's sessions, or NULL; *count: how
+ * many the enumerator holds. */
+static IAudioSessionControl2 *other_session(IAudioSessionManager2 *manager, DWORD pid, int *count)
+{
+    IAudioSessionControl2 *found = NULL, *control2;
+    IAudioSessionEnumerator *sessions;
+    IAudioSessionControl *control;
+    DWORD session_pid;
+    HRESULT hr;
+    int i;
+
+    *count = 0;
+    hr = IAudioSessionManager2_GetSessionEnumerator(manager, &sessions);
+    ok(hr == S_OK, "GetSessionEnumerator: got %08lx\n", hr);
+    if (FAILED(hr)) return NULL;
+    hr = IAudioSessionEnumerator_GetCount(sessions, count);
+    ok(hr == S_OK, "GetCount: got %08lx\n", hr);
+    for (i = 0; i < *count && !found; i++)
+    {
+        hr = IAudioSessionEnumerator_GetSession(sessions, i, &control);
+        ok(hr == S_OK, "GetSession(%d): got %08lx\n", i, hr);
+        if (FAILED(hr)) continue;
+        hr = IAudioSessionControl_QueryInterface(control, &IID_IAudioSessionControl2, (void **)&control2);
+        ok(hr == S_OK, "QueryInterface(IAudioSessionControl2): got %08lx\n", hr);
+        IAudioSessionControl_Release(control);
+        if (FAILED(hr)) continue;
+        if (IAudioSessionControl2_GetProcessId(control2, &session_pid) == S_OK && session_pid == pid) found = control2;
+        else IAudioSessionControl2_Release(control2);
+    }
+    IAudioSessionEnumerator_Release(sessions);
+    return found;
+}
+
+/* The child of --play: a program of ours in its own process, whose session is named. */
+static void play_in_session(DWORD milliseconds)
+{
+    IAudioSessionControl *control = NULL;
+    IAudioClient *ac = client_in_session(NULL);
+    HRESULT hr;
+
+    if (!ac) return;
+    hr = IAudioClient_GetService(ac, &IID_IAudioSessionControl, (void **)&control);
+    if (SUCCEEDED(hr)) hr = IAudioSessionControl_SetDisplayName(control, L"mmdevtest-child", &no_context);
+    if (SUCCEEDED(hr)) hr = IAudioClient_Start(ac);
+    ok(hr == S_OK, "the child's stream: got %08lx\n", hr);
+    if (SUCCEEDED(hr)) Sleep(milliseconds);
+    if (control) IAudioSessionControl_Release(control);
+    IAudioClient_Release(ac);
+}
+
+/* Another Wine program playing through this module: its session has its Windows process id and
+ * the name it gave its session. */
+static void test_other_wine_process(IAudioSessionManager2 *manager)
+{
+    STARTUPINFOW startup = { sizeof(startup) };
+    IAudioSessionControl2 *control = NULL;
+    PROCESS_INFORMATION child;
+    WCHAR exe[MAX_PATH], command[MAX_PATH + 16], *name;
+    AudioSessionState state;
+    DWORD start;
+    int count;
+    HRESULT hr;
+
+    GetModuleFileNameW(NULL, exe, ARRAY_SIZE(exe));
+    swprintf(command, ARRAY_SIZE(command), L"\"%s\" --play", exe);
+    if (!ok(CreateProcessW(exe, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), "CreateProcess: %lu\n",
+            GetLastError()))
+        return;
+    for (start = GetTickCount(); !control && GetTickCount() - start < 5000; Sleep(50))
+        control = other_session(manager, child.dwProcessId, &count);
+    todo_ok_if(env.backend == TEST_BACKEND_PIPEWIRE, control != NULL, "no session of the child, process %lu\n",
+               child.dwProcessId);
+    if (control)
+    {
+        hr = IAudioSessionControl2_GetDisplayName(control, &name);
+        ok(hr == S_OK && !wcscmp(name, L"mmdevtest-child"), "the child's session: got %08lx, %ls\n", hr,
+           hr == S_OK ? name : L"");
+        if (hr == S_OK) CoTaskMemFree(name);
+        hr = IAudioSessionControl2_GetState(control, &state);
+        ok(hr == S_OK && state == AudioSessionStateActive, "the child's session: got %08lx, state %u\n", hr, state);
+        IAudioSessionControl2_Release(control);
+    }
+    ok(WaitForSingleObject(child.hProcess, 10000) == WAIT_OBJECT_0, "the child did not end\n");
+    CloseHandle(child.hProcess);
+    CloseHandle(child.hThread);
+    control = other_session(manager, child.dwProcessId, &count);
+    ok(!control, "the child's session is still listed after it ended\n");
+    if (control) IAudioSessionControl2_Release(control);
+}
+
+static void test_other_processes(void)
+{
+    IAudioSessionManager2 *manager = NULL;
+    IAudioSessionControl2 *control = NULL, *other;
+    ISimpleAudioVolume *volume = NULL;
+    AudioSessionState state;
+    WCHAR *text, suffix[32];
+    char out[64];
+    DWORD pid = 0, start;
+    int count, count_before;
+    float level;
+    BOOL mute;
+    HRESULT hr;
+
+    hr = IMMDevice_Activate(dev, &IID_IAudioSessionManager2, CLSCTX_INPROC_SERVER, NULL, (void **)&manager);
+    ok(hr == S_OK, "Activate(IAudioSessionManager2): got %08lx\n", hr);
+    if (FAILED(hr)) return;
+    if ((control = other_session(manager, ~0u, &count_before))) IAudioSessionControl2_Release(control);
+    control = NULL;
+
+    /* Another program, playing on the default sink, which the user turned down to 50 %. */
+    if (!run_unix("pacat --playback --raw --format=s16le --rate=48000 --channels=2 "
+                  "--property=application.name=mmdevtest-other </dev/zero >/dev/null 2>&1 & echo $!", out, sizeof(out))
+        || sscanf(out, "%lu", &pid) != 1)
+    {
+        skip("pacat cannot run: %s\n", out);
+        goto done;
+    }
+    for (start = GetTickCount(); !control && GetTickCount() - start < 3000; Sleep(50))
+        control = other_session(manager, pid, &count);
+    todo_ok_if(env.backend == TEST_BACKEND_PIPEWIRE, control != NULL, "no session of process %lu (pacat) among the %d\n",
+               pid, count);
+    if (!control) goto done;
+    ok(run_unix("pactl set-sink-input-volume $(pactl list sink-inputs | awk '/^Sink Input #/ { input = substr($3, 2) } "
+                "/application.name = \\\"mmdevtest-other\\\"/ { print input }') 50%", out, sizeof(out)) && !out[0],
+       "pactl set-sink-input-volume: %s\n", out);
+    IAudioSessionControl2_Release(control);
+    control = other_session(manager, pid, &count);
+    ok(count == count_before + 1, "%d sessions with pacat's, %d before\n", count, count_before);
+    hr = IAudioSessionControl2_GetDisplayName(control, &text);
+    ok(hr == S_OK && !wcscmp(text, L"mmdevtest-other"), "GetDisplayName: got %08lx, %ls\n", hr,
+       hr == S_OK ? text : L"");
+    if (hr == S_OK) CoTaskMemFree(text);
+    hr = IAudioSessionControl2_GetState(control, &state);
+    ok(hr == S_OK && state == AudioSessionStateActive, "GetState: got %08lx, state %u\n", hr, state);
+    hr = IAudioSessionControl2_IsSystemSoundsSession(control);
+    ok(hr == S_FALSE, "IsSystemSoundsSession: got %08lx\n", hr);
+    hr = IAudioSessionControl2_GetSessionInstanceIdentifier(control, &text);
+    ok(hr == S_OK, "GetSessionInstanceIdentifier: got %08lx\n", hr);
+    if (hr == S_OK)
+    {
+        swprintf(suffix, ARRAY_SIZE(suffix), L"|1%%b%lu", pid);
+        ok(wcslen(text) > wcslen(suffix) && !wcscmp(text + wcslen(text) - wcslen(suffix), suffix),
+           "GetSessionInstanceIdentifier: %ls\n", text);
+        CoTaskMemFree(text);
+    }
+    hr = IAudioSessionControl2_QueryInterface(control, &IID_ISimpleAudioVolume, (void **)&volume);
+    ok(hr == S_OK, "QueryInterface(ISimpleAudioVolume): got %08lx\n", hr);
+    if (volume)
+    {
+        /* pacat's 50 % is PulseAudio's cubic scale: an amplitude of 0.125. */
+        hr = ISimpleAudioVolume_GetMasterVolume(volume, &level);
+        ok(hr == S_OK && fabsf(level - 0.125f) < 0.001f, "GetMasterVolume: got %08lx, %f\n", hr, level);
+        hr = ISimpleAudioVolume_GetMute(volume, &mute);
+        ok(hr == S_OK && !mute, "GetMute: got %08lx, %d\n", hr, mute);
+
+        /* Set as a volume mixer does: the server has it, as a new enumeration reads. */
+        hr = ISimpleAudioVolume_SetMasterVolume(volume, 0.5f, &no_context);
+        ok(hr == S_OK, "SetMasterVolume: got %08lx\n", hr);
+        hr = ISimpleAudioVolume_SetMute(volume, TRUE, &no_context);
+        ok(hr == S_OK, "SetMute: got %08lx\n", hr);
+        hr = ISimpleAudioVolume_SetMasterVolume(volume, 1.5f, &no_context);
+        ok(hr == E_INVALIDARG, "SetMasterVolume(1.5): got %08lx\n", hr);
+        ISimpleAudioVolume_Release(volume);
+        volume = NULL;
+        IAudioSessionControl2_Release(control);
+        if ((control = other_session(manager, pid, &count)))
+            IAudioSessionControl2_QueryInterface(control, &IID_ISimpleAudioVolume, (void **)&volume);
+        ok(volume != NULL, "pacat's session is gone after its volume was set\n");
+        if (!volume) goto done;
+        hr = ISimpleAudioVolume_GetMasterVolume(volume, &level);
+        ok(hr == S_OK && fabsf(level - 0.5f) < 0.001f, "GetMasterVolume after setting 0.5: got %08lx, %f\n", hr, level);
+        hr = ISimpleAudioVolume_GetMute(volume, &mute);
+        ok(hr == S_OK && mute, "GetMute after setting it: got %08lx, %d\n", hr, mute);
+    }
+    /* Its name is the program's own. */
+    hr = IAudioSessionControl2_SetDisplayName(control, L"renamed", &no_context);
+    ok(hr == E_NOTIMPL, "SetDisplayName on another process's session: got %08lx\n", hr);
+
+    test_other_wine_process(manager);
+
+    /* Gone: the enumerator no longer has it, and its control says it expired. */
+    snprintf(out, sizeof(out), "kill %lu", pid);
+    ok(run_unix(out, NULL, 0), "%s failed\n", out);
+    pid = 0;
+    for (start = GetTickCount(); GetTickCount() - start < 3000; Sleep(50))
+    {
+        if ((other = other_session(manager, ~0u, &count))) IAudioSessionControl2_Release(other);
+        if (count == count_before) break;
+    }
+    ok(count == count_before, "%d sessions after pacat ended, %d before it\n", count, count_before);
+    hr = IAudioSessionControl2_GetState(control, &state);
+    ok(hr == S_OK && state == AudioSessionStateExpired, "GetState after pacat ended: got %08lx, state %u\n", hr, state);
+
+done:
+    if (pid)
+    {
+        snprintf(out, sizeof(out), "kill %lu", pid);
+        run_unix(out, NULL, 0);
+    }
+    if (volume) ISimpleAudioVolume_Release(volume);
+    if (control) IAudioSessionControl2_Release(control);
+    IAudioSessionManager2_Release(manager);
+}
+
+int main(int argc, char **argv)
 {
     IMMDeviceEnumerator *mme = NULL;
     HRESULT hr;
@@ -793,11 +1003,18 @@ int main(void)
     ok(hr == S_OK, "GetDefaultAudioEndpoint(render): got %08lx, expected S_OK\n", hr);
     if (hr != S_OK) goto done;
 
+    if (argc > 1 && !strcmp(argv[1], "--play"))
+    {
+        play_in_session(1500);
+        IMMDevice_Release(dev);
+        goto done;
+    }
     test_references();
     test_states();
     test_notifications();
     test_checks();
     test_gain();
+    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_PIPEWIRE) test_other_processes();
     IMMDevice_Release(dev);
 done:
     if (mme) IMMDeviceEnumerator_Release(mme);

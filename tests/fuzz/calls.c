@@ -283,13 +283,15 @@ static void run_op(struct input *in, struct stream_entry *streams, unsigned int 
         struct set_program_params program;
         struct endpoint_volume_params volume;
         struct endpoints_watch_params watch;
+        struct endpoint_sessions_params sessions;
+        struct endpoint_session_volume_params session_volume;
     } p;
     static const enum mmdevapi_unix_call simple_calls[] = { unix_stream_start, unix_stream_stop, unix_stream_reset };
     unsigned int index;
     UINT32 list;
 
     memset(&p, 0, sizeof(p));
-    switch (take_u8(in) % 15)
+    switch (take_u8(in) % 16)
     {
     case 0:
         p.list.flow = take_u32(in) % 4;
@@ -373,6 +375,26 @@ static void run_op(struct input *in, struct stream_entry *streams, unsigned int 
     case 12:
         p.watch.timeout_ms = take_u8(in) % 3;
         call(unix_endpoints_watch, &p.watch);
+        break;
+    case 14:
+        /* Other processes' sessions, and their volumes (the private server's only other
+         * process is the harness's silent stream). */
+        list = take_u8(in) % 2;
+        if (take_u8(in) % 4 && endpoint_count[list])
+            memcpy(p.sessions.key, endpoints[list][take_u8(in) % endpoint_count[list]].key, sizeof(p.sessions.key));
+        else take(in, p.sessions.key, sizeof(p.sessions.key));
+        p.sessions.flow = take_u8(in) & 1 ? take_u32(in) : list;
+        if (take_u8(in) & 1)
+        {
+            call(unix_endpoint_sessions, &p.sessions);
+            break;
+        }
+        memcpy(p.session_volume.key, p.sessions.key, sizeof(p.session_volume.key));
+        p.session_volume.flow = p.sessions.flow;
+        take(in, &p.session_volume.process_id, sizeof(p.session_volume.process_id));
+        take(in, &p.session_volume.volume, sizeof(p.session_volume.volume));
+        take(in, &p.session_volume.mute, sizeof(p.session_volume.mute));
+        call(unix_endpoint_set_session_volume, &p.session_volume);
         break;
     case 13:
         p.move.stream = pick_stream(in, streams, *stream_count, &index);

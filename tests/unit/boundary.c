@@ -1,5 +1,6 @@
 /* Layer 2: the call table of the Linux side, called as the PE side calls it, against the real
  * backend the harness started, with hostile parameters as well as good ones. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <windef.h>
 #include <winbase.h>
 #include <winerror.h>
+#include <audioclient.h>
 
 #include "mmdevapi_unix.h"
 #include "mmdevapi_ring.h"
@@ -323,6 +325,54 @@ static void test_hostile_streams(UINT64 engine)
     CHECK_EQ_HEX(params.result, S_OK);
 }
 
+/* Other processes' sessions: a flow that is neither, an unterminated or unknown key, levels outside
+ * 0..1 or NaN, no process. */
+static void test_hostile_sessions(const char *backend)
+{
+    static struct endpoint_sessions_params list;
+    struct endpoint_session_volume_params set;
+    static const UINT32 bad_flows[] = { MMDEVAPI_LOOPBACK, 3, 0xffffffff };
+    static const float bad_levels[] = { -0.001f, 1.001f, NAN, INFINITY };
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(bad_flows); i++)
+    {
+        memset(&list, 0xcc, sizeof(list));
+        list.flow = bad_flows[i];
+        call(unix_endpoint_sessions, &list);
+        CHECK_EQ_HEX(list.result, E_INVALIDARG);
+        CHECK_EQ_UINT(list.count, 0);
+    }
+    memset(&list, 'x', sizeof(list));
+    list.flow = MMDEVAPI_RENDER;
+    call(unix_endpoint_sessions, &list);
+    CHECK_EQ_HEX(list.result, S_OK);
+    CHECK_EQ_UINT(list.count, 0);
+
+    memset(&set, 'x', sizeof(set));
+    set.flow = MMDEVAPI_RENDER;
+    set.process_id = 1;
+    set.mute = 0;
+    for (i = 0; i < ARRAY_SIZE(bad_levels); i++)
+    {
+        set.volume = bad_levels[i];
+        call(unix_endpoint_set_session_volume, &set);
+        CHECK_EQ_HEX(set.result, E_INVALIDARG);
+    }
+    set.volume = 0.5f;
+    set.process_id = 0;
+    call(unix_endpoint_set_session_volume, &set);
+    CHECK_EQ_HEX(set.result, E_INVALIDARG);
+    set.process_id = 1;
+    set.flow = MMDEVAPI_LOOPBACK;
+    call(unix_endpoint_set_session_volume, &set);
+    CHECK_EQ_HEX(set.result, E_INVALIDARG);
+    /* No such endpoint: gone where the backend shows sessions, else not there to set. */
+    set.flow = MMDEVAPI_CAPTURE;
+    call(unix_endpoint_set_session_volume, &set);
+    CHECK_EQ_HEX(set.result, !strcmp(backend, "pulse") ? AUDCLNT_E_DEVICE_INVALIDATED : E_NOTIMPL);
+}
+
 static void test_unreachable(void)
 {
     struct endpoint_info endpoints[4];
@@ -361,6 +411,7 @@ int main(void)
         test_hostile_engine_create();
         test_hostile_engine_calls();
         if ((engine = create_engine())) test_hostile_streams(engine);
+        test_hostile_sessions(backend);
     }
     return unit_summary("boundary");
 }

@@ -259,6 +259,31 @@ static void test_program(void)
     CHECK_EQ_HEX(params.result, S_OK);
 }
 
+/* Other processes' sessions through both tables: the same answer; a volume set is checked there too. */
+static void test_sessions(const struct endpoint_info *endpoint)
+{
+    static struct endpoint_sessions_params params32, params64;
+    struct endpoint_session_volume_params volume;
+
+    memset(&params64, 0, sizeof(params64));
+    memcpy(params64.key, endpoint->key, sizeof(params64.key));
+    params64.flow = MMDEVAPI_RENDER;
+    params32 = params64;
+    call64(unix_endpoint_sessions, &params64);
+    CHECK(call32(unix_endpoint_sessions, &params32) == STATUS_SUCCESS);
+    CHECK_EQ_HEX(params32.result, params64.result);
+    CHECK_EQ_UINT(params32.count, params64.count);
+    CHECK(!memcmp(params32.sessions, params64.sessions, sizeof(params32.sessions)));
+
+    /* Nobody's volume is set: no process has Unix id 0. */
+    memset(&volume, 0, sizeof(volume));
+    memcpy(volume.key, endpoint->key, sizeof(volume.key));
+    volume.volume = 0.5f;
+    volume.result = S_OK;
+    CHECK(call32(unix_endpoint_set_session_volume, &volume) == STATUS_SUCCESS);
+    CHECK_EQ_HEX(volume.result, E_INVALIDARG);
+}
+
 /* The endpoint's volume through both tables: the same answer, and set back as it was. */
 static void test_volume(const struct endpoint_info *endpoint)
 {
@@ -320,6 +345,7 @@ int main(void)
         test_stream(engine);
     test_program();
     test_volume(&endpoint);
+    test_sessions(&endpoint);
     test_coverage();
     return unit_summary("wow64");
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <pulse/pulseaudio.h>
 #include <windef.h>
 #include <winbase.h>
@@ -920,6 +921,149 @@ static HRESULT pulse_volume_set(const char *key, enum mmdevapi_flow flow, const 
     return hr;
 }
 
+/* The other processes' streams on one sink or source, gathered a process at a time. */
+struct pulse_session_list
+{
+    UINT32 self;            /* this process: its streams are its own sessions already */
+    uint32_t device;        /* the sink's or source's index; PA_INVALID_INDEX until found */
+    struct endpoint_session *sessions;
+    UINT32 capacity, count;
+    /* Or, with target set, the streams of that process: */
+    UINT32 target;
+    uint32_t streams[64];
+    uint8_t stream_channels[64];
+    UINT32 stream_count;
+};
+
+static void on_session_device(pa_context *context, const pa_sink_info *sink, int eol, void *arg)
+{
+    struct pulse_session_list *list = arg;
+
+    (void)context;
+    if (eol <= 0 && sink) list->device = sink->index;
+}
+
+static void on_session_source(pa_context *context, const pa_source_info *source, int eol, void *arg)
+{
+    struct pulse_session_list *list = arg;
+
+    (void)context;
+    if (eol <= 0 && source) list->device = source->index;
+}
+
+/* One stream into its process's session. A stream without a process (a module's) is no program's. */
+static void add_session_stream(struct pulse_session_list *list, uint32_t index, pa_proplist *props, int corked,
+                               const pa_cvolume *volume, int mute)
+{
+    const char *pid = pa_proplist_gets(props, PA_PROP_APPLICATION_PROCESS_ID);
+    const char *windows_pid = pa_proplist_gets(props, PULSE_PROP_WINDOWS_PROCESS_ID);
+    const char *name = pa_proplist_gets(props, PA_PROP_APPLICATION_NAME);
+    struct endpoint_session *session;
+    UINT32 process_id = pid ? (UINT32)strtoul(pid, NULL, 10) : 0, i;
+
+    if (!process_id || process_id == list->self) return;
+    if (list->target)
+    {
+        if (process_id != list->target || list->stream_count == ARRAY_SIZE(list->streams)) return;
+        list->stream_channels[list->stream_count] = volume->channels;
+        list->streams[list->stream_count++] = index;
+        return;
+    }
+    for (i = 0; i < list->count && list->sessions[i].process_id != process_id; i++) ;
+    if (i == list->count)
+    {
+        if (list->count == list->capacity) return;
+        session = &list->sessions[list->count++];
+        memset(session, 0, sizeof(*session));
+        session->process_id = process_id;
+        session->windows_process_id = windows_pid ? (UINT32)strtoul(windows_pid, NULL, 10) : 0;
+        if (!name) name = pa_proplist_gets(props, PA_PROP_APPLICATION_PROCESS_BINARY);
+        endpoint_set_text(session->name, sizeof(session->name), name ? name : "");
+        session->volume = min(1.0f, (float)pa_sw_volume_to_linear(pa_cvolume_max(volume)));
+        session->mute = !!mute;
+    }
+    else session = &list->sessions[i];
+    session->active |= !corked;
+}
+
+static void on_session_sink_input(pa_context *context, const pa_sink_input_info *input, int eol, void *arg)
+{
+    struct pulse_session_list *list = arg;
+
+    (void)context;
+    if (eol <= 0 && input && input->sink == list->device)
+        add_session_stream(list, input->index, input->proplist, input->corked, &input->volume, input->mute);
+}
+
+static void on_session_source_output(pa_context *context, const pa_source_output_info *output, int eol, void *arg)
+{
+    struct pulse_session_list *list = arg;
+
+    (void)context;
+    if (eol <= 0 && output && output->source == list->device)
+        add_session_stream(list, output->index, output->proplist, output->corked, &output->volume, output->mute);
+}
+
+/* Gathers list's sessions or streams on the endpoint over conn; FALSE if the endpoint is gone or
+ * the server did not answer. */
+static BOOL pulse_gather_sessions(struct pulse_connection *conn, const char *key, enum mmdevapi_flow flow,
+                                  struct pulse_session_list *list)
+{
+    pa_operation *op;
+
+    list->self = getpid();
+    list->device = PA_INVALID_INDEX;
+    if (flow == MMDEVAPI_RENDER) op = pa_context_get_sink_info_by_name(conn->context, key, on_session_device, list);
+    else op = pa_context_get_source_info_by_name(conn->context, key, on_session_source, list);
+    if (!pulse_complete(conn, op) || list->device == PA_INVALID_INDEX) return FALSE;
+    if (flow == MMDEVAPI_RENDER) op = pa_context_get_sink_input_info_list(conn->context, on_session_sink_input, list);
+    else op = pa_context_get_source_output_info_list(conn->context, on_session_source_output, list);
+    return pulse_complete(conn, op);
+}
+
+static UINT32 pulse_list_sessions(const char *key, enum mmdevapi_flow flow, struct endpoint_session *sessions,
+                                  UINT32 capacity)
+{
+    struct pulse_session_list list = { .sessions = sessions, .capacity = capacity };
+    struct pulse_connection conn;
+    BOOL ok;
+
+    if (!pulse_connect(&conn, "Wine mmdevapi")) return 0;
+    ok = pulse_gather_sessions(&conn, key, flow, &list);
+    pulse_disconnect(&conn);
+    return ok ? list.count : 0;
+}
+
+static HRESULT pulse_set_session_volume(const char *key, enum mmdevapi_flow flow, UINT32 process_id, float volume,
+                                        BOOL mute)
+{
+    struct pulse_session_list list = { .target = process_id };
+    struct pulse_connection conn;
+    HRESULT hr = S_OK;
+    pa_operation *op;
+    pa_cvolume levels;
+    UINT32 i;
+
+    if (!pulse_connect(&conn, "Wine mmdevapi")) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if (!pulse_gather_sessions(&conn, key, flow, &list)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+    for (i = 0; SUCCEEDED(hr) && i < list.stream_count; i++)
+    {
+        pa_cvolume_set(&levels, list.stream_channels[i], pa_sw_volume_from_linear(volume));
+        if (flow == MMDEVAPI_RENDER) op = pa_context_set_sink_input_volume(conn.context, list.streams[i], &levels, NULL, NULL);
+        else op = pa_context_set_source_output_volume(conn.context, list.streams[i], &levels, NULL, NULL);
+        if (!pulse_complete(&conn, op))
+        {
+            hr = AUDCLNT_E_DEVICE_INVALIDATED;
+            break;
+        }
+        if (flow == MMDEVAPI_RENDER) op = pa_context_set_sink_input_mute(conn.context, list.streams[i], mute, NULL, NULL);
+        else op = pa_context_set_source_output_mute(conn.context, list.streams[i], mute, NULL, NULL);
+        if (!pulse_complete(&conn, op)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+    }
+    pulse_disconnect(&conn);
+    return hr;
+}
+
 /* The watch thread's connection, subscribed to the sinks', sources' and server's changes. */
 static struct pulse_connection watch_conn;
 static UINT32 watch_changes;
@@ -991,4 +1135,6 @@ const struct backend_ops pulse_backend =
     .volume_set = pulse_volume_set,
     .watch = pulse_watch,
     .stream_read = pulse_stream_read,
+    .list_sessions = pulse_list_sessions,
+    .set_session_volume = pulse_set_session_volume,
 };
