@@ -1179,16 +1179,30 @@ static HRESULT pipewire_volume_get(const char *key, enum mmdevapi_flow flow, str
     return S_OK;
 }
 
+/* Sets a node's channel volumes (amplitudes) and mute, its Props. */
+static void set_node_volume(struct pw_proxy *node, const float *amplitudes, UINT32 channels, BOOL mute)
+{
+    struct spa_pod_builder builder;
+    struct spa_pod_frame frame;
+    const struct spa_pod *param;
+    BYTE pod_buffer[1024];
+
+    builder = SPA_POD_BUILDER_INIT(pod_buffer, sizeof(pod_buffer));
+    spa_pod_builder_push_object(&builder, &frame, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props);
+    spa_pod_builder_prop(&builder, SPA_PROP_channelVolumes, 0);
+    spa_pod_builder_array(&builder, sizeof(float), SPA_TYPE_Float, channels, amplitudes);
+    spa_pod_builder_prop(&builder, SPA_PROP_mute, 0);
+    spa_pod_builder_bool(&builder, mute);
+    param = spa_pod_builder_pop(&builder, &frame);
+    pw_node_set_param((struct pw_node *)node, SPA_PARAM_Props, 0, param);
+}
+
 static HRESULT pipewire_volume_set(const char *key, enum mmdevapi_flow flow, const struct endpoint_volume *volume)
 {
     float amplitudes[MMDEVAPI_MAX_CHANNELS], level;
     struct pipewire_connection conn;
     struct spa_hook registry_listener;
-    struct spa_pod_builder builder;
     struct volume_query query;
-    struct spa_pod_frame frame;
-    const struct spa_pod *param;
-    BYTE pod_buffer[1024];
     HRESULT hr = S_OK;
     UINT32 i;
 
@@ -1203,14 +1217,7 @@ static HRESULT pipewire_volume_set(const char *key, enum mmdevapi_flow flow, con
             level = volume->levels[i] >= 0.0f ? min(volume->levels[i], 1.0f) : 0.0f;
             amplitudes[i] = level >= 1.0f && query.amplitudes[i] >= 1.0f ? query.amplitudes[i] : level * level * level;
         }
-        builder = SPA_POD_BUILDER_INIT(pod_buffer, sizeof(pod_buffer));
-        spa_pod_builder_push_object(&builder, &frame, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props);
-        spa_pod_builder_prop(&builder, SPA_PROP_channelVolumes, 0);
-        spa_pod_builder_array(&builder, sizeof(float), SPA_TYPE_Float, query.channels, amplitudes);
-        spa_pod_builder_prop(&builder, SPA_PROP_mute, 0);
-        spa_pod_builder_bool(&builder, !!volume->mute);
-        param = spa_pod_builder_pop(&builder, &frame);
-        pw_node_set_param((struct pw_node *)query.node, SPA_PARAM_Props, 0, param);
+        set_node_volume(query.node, amplitudes, query.channels, !!volume->mute);
         if (!pipewire_roundtrip(&conn, monotonic_ns() + PIPEWIRE_TIMEOUT_NS)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
     }
     query_volume_done(&query, &registry_listener);
@@ -1384,6 +1391,256 @@ static HRESULT pipewire_watch(INT64 timeout_ns, UINT32 *changes)
     return S_OK;
 }
 
+/* Other programs' streams on an endpoint: the stream nodes linked to its node, their process,
+ * state and volume. */
+#define SESSION_STREAMS_MAX 64
+#define SESSION_LINKS_MAX 256
+
+struct session_stream
+{
+    uint32_t id;
+    UINT32 process_id, windows_process_id;
+    char name[MMDEVAPI_DEVICE_NAME_MAX];
+    struct pw_proxy *proxy;
+    struct spa_hook listener;
+    BOOL running;
+    BOOL has_volume;
+    UINT32 channels;
+    float amplitudes[MMDEVAPI_MAX_CHANNELS];
+    BOOL mute;
+};
+
+struct session_query
+{
+    const char *key;
+    enum mmdevapi_flow flow;
+    UINT32 self;
+    struct pw_registry *registry;
+    uint32_t device;        /* the endpoint's node; SPA_ID_INVALID until seen */
+    struct session_stream streams[SESSION_STREAMS_MAX];
+    UINT32 stream_count;
+    struct { uint32_t output, input; } links[SESSION_LINKS_MAX];
+    UINT32 link_count;
+};
+
+/* The node's own properties: the registry's leave out whose process it is. */
+static void on_session_stream_info(void *arg, const struct pw_node_info *info)
+{
+    struct session_stream *stream = arg;
+    const char *pid, *windows_pid, *name;
+
+    stream->running = info->state == PW_NODE_STATE_RUNNING;
+    if (!info->props) return;
+    if ((pid = spa_dict_lookup(info->props, PW_KEY_APP_PROCESS_ID))) stream->process_id = strtoul(pid, NULL, 10);
+    if ((windows_pid = spa_dict_lookup(info->props, PIPEWIRE_PROP_WINDOWS_PROCESS_ID)))
+        stream->windows_process_id = strtoul(windows_pid, NULL, 10);
+    if (!(name = spa_dict_lookup(info->props, PW_KEY_APP_NAME)))
+        name = spa_dict_lookup(info->props, PW_KEY_APP_PROCESS_BINARY);
+    if (name) endpoint_set_text(stream->name, sizeof(stream->name), name);
+}
+
+static void on_session_stream_param(void *arg, int seq, uint32_t id, uint32_t index, uint32_t next,
+                                    const struct spa_pod *param)
+{
+    struct session_stream *stream = arg;
+
+    if (id == SPA_PARAM_Props && !stream->has_volume)
+        stream->has_volume = parse_volume_props(param, &stream->channels, stream->amplitudes, &stream->mute);
+}
+
+static const struct pw_node_events session_stream_events =
+{
+    PW_VERSION_NODE_EVENTS,
+    .info = on_session_stream_info,
+    .param = on_session_stream_param,
+};
+
+static void on_session_global(void *arg, uint32_t id, uint32_t permissions, const char *type, uint32_t version,
+                              const struct spa_dict *props)
+{
+    struct session_query *query = arg;
+    const char *media_class, *name, *output, *input;
+    struct session_stream *stream;
+
+    if (!props) return;
+    if (!strcmp(type, PW_TYPE_INTERFACE_Link))
+    {
+        if (query->link_count == SESSION_LINKS_MAX || !(output = spa_dict_lookup(props, PW_KEY_LINK_OUTPUT_NODE))
+            || !(input = spa_dict_lookup(props, PW_KEY_LINK_INPUT_NODE)))
+            return;
+        query->links[query->link_count].output = strtoul(output, NULL, 10);
+        query->links[query->link_count++].input = strtoul(input, NULL, 10);
+        return;
+    }
+    if (strcmp(type, PW_TYPE_INTERFACE_Node)) return;
+    media_class = spa_dict_lookup(props, PW_KEY_MEDIA_CLASS);
+    if ((name = spa_dict_lookup(props, PW_KEY_NODE_NAME)) && !strcmp(name, query->key)
+        && node_of_flow(media_class, query->flow))
+        query->device = id;
+    /* A program's stream that plays (records); whose it is, its node's info says. */
+    if (!media_class || strcmp(media_class, query->flow == MMDEVAPI_RENDER ? "Stream/Output/Audio" : "Stream/Input/Audio")
+        || query->stream_count == SESSION_STREAMS_MAX)
+        return;
+    stream = &query->streams[query->stream_count++];
+    memset(stream, 0, sizeof(*stream));
+    stream->id = id;
+}
+
+static const struct pw_registry_events session_registry_events =
+{
+    PW_VERSION_REGISTRY_EVENTS,
+    .global = on_session_global,
+};
+
+/* Whether the graph links stream to the endpoint's node. */
+static BOOL session_stream_linked(const struct session_query *query, const struct session_stream *stream)
+{
+    UINT32 i;
+
+    for (i = 0; i < query->link_count; i++)
+        if (query->flow == MMDEVAPI_RENDER ? query->links[i].output == stream->id && query->links[i].input == query->device
+                                           : query->links[i].output == query->device && query->links[i].input == stream->id)
+            return TRUE;
+    return FALSE;
+}
+
+/* Whether stream is another program's (a stream without a process is no program's), and of
+ * process_id if not 0. */
+static BOOL session_stream_wanted(const struct session_query *query, const struct session_stream *stream,
+                                  UINT32 process_id)
+{
+    return stream->proxy && stream->process_id && stream->process_id != query->self
+           && (!process_id || stream->process_id == process_id);
+}
+
+/* The programs' streams linked to the endpoint, bound, with their process, state and volume; FALSE
+ * if the endpoint is gone or the graph did not answer. */
+static BOOL query_sessions(struct pipewire_connection *conn, struct session_query *query, struct spa_hook *registry_listener)
+{
+    UINT64 deadline = monotonic_ns() + PIPEWIRE_TIMEOUT_NS;
+    struct session_stream *stream;
+    UINT32 i;
+
+    if (!(query->registry = pw_core_get_registry(conn->core, PW_VERSION_REGISTRY, 0))) return FALSE;
+    pw_registry_add_listener(query->registry, registry_listener, &session_registry_events, query);
+    if (!pipewire_roundtrip(conn, deadline) || query->device == SPA_ID_INVALID) return FALSE;
+    for (i = 0; i < query->stream_count; i++)
+    {
+        stream = &query->streams[i];
+        if (!session_stream_linked(query, stream)
+            || !(stream->proxy = pw_registry_bind(query->registry, stream->id, PW_TYPE_INTERFACE_Node, PW_VERSION_NODE, 0)))
+            continue;
+        pw_proxy_add_object_listener(stream->proxy, &stream->listener, &session_stream_events, stream);
+        pw_node_enum_params((struct pw_node *)stream->proxy, 0, SPA_PARAM_Props, 0, UINT32_MAX, NULL);
+    }
+    /* The first answer brings the nodes' info, the second their Props. */
+    return pipewire_roundtrip(conn, deadline) && pipewire_roundtrip(conn, deadline);
+}
+
+static void query_sessions_done(struct session_query *query, struct spa_hook *registry_listener)
+{
+    UINT32 i;
+
+    for (i = 0; i < query->stream_count; i++)
+        if (query->streams[i].proxy)
+        {
+            spa_hook_remove(&query->streams[i].listener);
+            pw_proxy_destroy(query->streams[i].proxy);
+        }
+    if (query->registry)
+    {
+        spa_hook_remove(registry_listener);
+        pw_proxy_destroy((struct pw_proxy *)query->registry);
+    }
+}
+
+static UINT32 pipewire_list_sessions(const char *key, enum mmdevapi_flow flow, struct endpoint_session *sessions,
+                                     UINT32 capacity)
+{
+    struct pipewire_connection conn;
+    struct spa_hook registry_listener;
+    struct endpoint_session *session;
+    struct session_stream *stream;
+    struct session_query *query;
+    UINT32 count = 0, i, j, c;
+    float loudest;
+
+    if (!(query = calloc(1, sizeof(*query)))) return 0;
+    query->key = key;
+    query->flow = flow;
+    query->self = getpid();
+    query->device = SPA_ID_INVALID;
+    if (!pipewire_connect(&conn, "client.conf", "Wine mmdevapi"))
+    {
+        free(query);
+        return 0;
+    }
+    if (query_sessions(&conn, query, &registry_listener))
+        for (i = 0; i < query->stream_count; i++)
+        {
+            stream = &query->streams[i];
+            if (!session_stream_wanted(query, stream, 0)) continue;
+            for (j = 0; j < count && sessions[j].process_id != stream->process_id; j++) ;
+            if (j == count)
+            {
+                if (count == capacity) continue;
+                session = &sessions[count++];
+                memset(session, 0, sizeof(*session));
+                session->process_id = stream->process_id;
+                session->windows_process_id = stream->windows_process_id;
+                memcpy(session->name, stream->name, sizeof(session->name));
+                for (c = 0, loudest = stream->has_volume ? 0.0f : 1.0f; c < stream->channels; c++)
+                    loudest = max(loudest, stream->amplitudes[c]);
+                session->volume = min(loudest, 1.0f);
+                session->mute = stream->mute;
+            }
+            sessions[j].active |= stream->running;
+        }
+    query_sessions_done(query, &registry_listener);
+    pipewire_disconnect(&conn);
+    free(query);
+    return count;
+}
+
+static HRESULT pipewire_set_session_volume(const char *key, enum mmdevapi_flow flow, UINT32 process_id, float volume,
+                                           BOOL mute)
+{
+    float amplitudes[MMDEVAPI_MAX_CHANNELS];
+    struct pipewire_connection conn;
+    struct spa_hook registry_listener;
+    struct session_stream *stream;
+    struct session_query *query;
+    HRESULT hr = S_OK;
+    UINT32 i, c;
+
+    if (!(query = calloc(1, sizeof(*query)))) return E_OUTOFMEMORY;
+    query->key = key;
+    query->flow = flow;
+    query->self = getpid();
+    query->device = SPA_ID_INVALID;
+    if (!pipewire_connect(&conn, "client.conf", "Wine mmdevapi"))
+    {
+        free(query);
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    }
+    if (!query_sessions(&conn, query, &registry_listener)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+    else
+    {
+        for (i = 0; i < query->stream_count; i++)
+        {
+            stream = &query->streams[i];
+            if (!session_stream_wanted(query, stream, process_id) || !stream->has_volume) continue;
+            for (c = 0; c < stream->channels; c++) amplitudes[c] = volume;
+            set_node_volume(stream->proxy, amplitudes, stream->channels, mute);
+        }
+        if (!pipewire_roundtrip(&conn, monotonic_ns() + PIPEWIRE_TIMEOUT_NS)) hr = AUDCLNT_E_DEVICE_INVALIDATED;
+    }
+    query_sessions_done(query, &registry_listener);
+    pipewire_disconnect(&conn);
+    free(query);
+    return hr;
+}
+
 const struct backend_ops pipewire_backend =
 {
     .name = "pipewire",
@@ -1400,4 +1657,6 @@ const struct backend_ops pipewire_backend =
     .volume_get = pipewire_volume_get,
     .volume_set = pipewire_volume_set,
     .watch = pipewire_watch,
+    .list_sessions = pipewire_list_sessions,
+    .set_session_volume = pipewire_set_session_volume,
 };
