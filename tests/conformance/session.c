@@ -867,6 +867,53 @@ static void test_other_wine_process(IAudioSessionManager2 *manager)
     if (control) IAudioSessionControl2_Release(control);
 }
 
+/* A parec recording the default source: a session of the capture endpoint. */
+static void test_other_recorder(IMMDeviceEnumerator *mme)
+{
+    IAudioSessionManager2 *manager = NULL;
+    IAudioSessionControl2 *control = NULL;
+    AudioSessionState state;
+    IMMDevice *source;
+    DWORD pid = 0, start;
+    char out[64];
+    WCHAR *name;
+    int count;
+    HRESULT hr;
+
+    hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, eCapture, eConsole, &source);
+    ok(hr == S_OK, "GetDefaultAudioEndpoint(capture): got %08lx\n", hr);
+    if (FAILED(hr)) return;
+    hr = IMMDevice_Activate(source, &IID_IAudioSessionManager2, CLSCTX_INPROC_SERVER, NULL, (void **)&manager);
+    ok(hr == S_OK, "Activate(IAudioSessionManager2) of the capture endpoint: got %08lx\n", hr);
+    if (FAILED(hr)) goto done;
+    if (!run_unix("parec --raw --property=application.name=mmdevtest-recorder >/dev/null 2>&1 & echo $!", out,
+                  sizeof(out)) || sscanf(out, "%lu", &pid) != 1)
+    {
+        skip("parec cannot run: %s\n", out);
+        goto done;
+    }
+    for (start = GetTickCount(); !control && GetTickCount() - start < 3000; Sleep(50))
+        control = other_session(manager, pid, &count);
+    ok(control != NULL, "no session of process %lu (parec) on the capture endpoint\n", pid);
+    if (!control) goto done;
+    hr = IAudioSessionControl2_GetDisplayName(control, &name);
+    ok(hr == S_OK && !wcscmp(name, L"mmdevtest-recorder"), "the recorder's session: got %08lx, %ls\n", hr,
+       hr == S_OK ? name : L"");
+    if (hr == S_OK) CoTaskMemFree(name);
+    hr = IAudioSessionControl2_GetState(control, &state);
+    ok(hr == S_OK && state == AudioSessionStateActive, "the recorder's session: got %08lx, state %u\n", hr, state);
+    IAudioSessionControl2_Release(control);
+
+done:
+    if (pid)
+    {
+        snprintf(out, sizeof(out), "kill %lu", pid);
+        run_unix(out, NULL, 0);
+    }
+    if (manager) IAudioSessionManager2_Release(manager);
+    IMMDevice_Release(source);
+}
+
 static void test_other_processes(void)
 {
     IAudioSessionManager2 *manager = NULL;
@@ -1013,7 +1060,11 @@ int main(int argc, char **argv)
     test_notifications();
     test_checks();
     test_gain();
-    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_PIPEWIRE) test_other_processes();
+    if (env.backend == TEST_BACKEND_PULSE || env.backend == TEST_BACKEND_PIPEWIRE)
+    {
+        test_other_processes();
+        test_other_recorder(mme);
+    }
     IMMDevice_Release(dev);
 done:
     if (mme) IMMDeviceEnumerator_Release(mme);
