@@ -339,6 +339,18 @@ struct pulse_stream
     UINT64 underruns;
     pa_operation *timing;   /* the last timing request */
     UINT64 restarted;       /* the underruns after which the stream was started anew */
+    /* pipewire-pulse: its read index (in frames, less the sink's latency) moves a quantum of the
+     * graph at a time, sometimes a quantum late, and a timing reply stamps it with the reply's
+     * time, not the cycle's: libpulse's interpolation of that ran up to 15 ms ahead of the read
+     * index and 0.4 % fast. Each reply says instead that at its time at least the read index less
+     * a quantum was heard (the quantum read last plays from its cycle on); that bound goes on in
+     * real time, less PIPEWIRE_PULSE_DRIFT, and the next reply raises it. */
+    UINT32 quantum;         /* 0: not pipewire-pulse */
+    BOOL bounded;           /* low and high hold since the last start */
+    BOOL moving;            /* the last reply said the server plays the stream */
+    double low, high;       /* the server's index heard at least and at most... */
+    pa_usec_t bounds_time;  /* ...at this time (pa_rtclock_now) */
+    struct timeval seen;    /* the timestamp of the last reply taken in */
     /* Capture: the fragment pa_stream_peek gave (data NULL for a hole), and the bytes of it read. */
     BOOL capture;
     const BYTE *fragment;
@@ -477,6 +489,11 @@ static HRESULT pulse_stream_connect_record(struct pulse_stream *stream, const ch
     return S_OK;
 }
 
+/* How much slower than real time PipeWire's graph may run: a bound a reply set goes on at this
+ * much less than the rate, so that it holds where the device's clock drifts (a few hundred ppm at
+ * worst) until a reply raises it. */
+#define PIPEWIRE_PULSE_DRIFT 0.001
+
 /* PipeWire's server reads a stream a graph quantum at a time, and users force quanta far above
  * what a stream asks for (clock.force-quantum): 2048 frames is 43 ms. Its timing reports do not
  * say the quantum; silence played for a moment shows it, as the smallest step of the read index.
@@ -603,6 +620,8 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
         && (burst = pulse_stream_read_burst(stream)))
         __atomic_store_n(&pipewire_burst, burst, __ATOMIC_RELAXED);
     if (pipewire && burst) lead = max(lead, burst + period_frames + spec.rate / 100);
+    /* Without a quantum seen, what the least stream asks for (its minreq) stands in. */
+    if (pipewire) stream->quantum = burst ? burst : pa_stream_get_buffer_attr(stream->stream)->minreq / stream->frame_bytes;
     *out = (struct backend_stream *)stream;
     *lead_frames = (lead + period_frames - 1) / period_frames * period_frames;
     return S_OK;
@@ -657,6 +676,7 @@ static HRESULT pulse_stream_stop(struct backend_stream *iface)
         return AUDCLNT_E_DEVICE_INVALIDATED;
     stream->state = PULSE_STOPPED;
     stream->written = stream->heard = 0;
+    stream->bounded = FALSE;
     return S_OK;
 }
 
@@ -770,15 +790,62 @@ static void pulse_stream_restart_stalled(struct pulse_stream *stream)
     if ((op = pa_stream_trigger(stream->stream, NULL, NULL))) pa_operation_unref(op);
 }
 
+/* pipewire-pulse: the server's index heard at least by now (see struct pulse_stream), from its
+ * timing replies and real time since; FALSE until a reply after the last start came. */
+static BOOL pipewire_pulse_heard(struct pulse_stream *stream, double *heard)
+{
+    const pa_timing_info *timing = pa_stream_get_timing_info(stream->stream);
+    pa_usec_t now = pa_rtclock_now(), at;
+    double read, elapsed, low, high;
+
+    if (timing && !timing->read_index_corrupt && memcmp(&timing->timestamp, &stream->seen, sizeof(stream->seen)))
+    {
+        stream->seen = timing->timestamp;
+        /* Its time on the monotonic clock: libpulse stamps it with the server's (or its own) time
+         * of day. */
+        at = now - min(now, pa_timeval_age(&timing->timestamp));
+        read = (double)timing->read_index / stream->frame_bytes - (double)timing->sink_usec * stream->rate / 1e6;
+        elapsed = at > stream->bounds_time ? (at - stream->bounds_time) * (stream->rate / 1e6) : 0;
+        low = stream->low + elapsed * (1 - PIPEWIRE_PULSE_DRIFT);
+        high = stream->high + elapsed * (1 + PIPEWIRE_PULSE_DRIFT);
+        /* Until it plays (and while it ran dry) everything read was heard. */
+        if (!stream->bounded || !timing->playing) low = high = read;
+        /* It fell behind real time (starting, standing still): it heard at most what it read. */
+        else if (read < low) low = high = read;
+        /* It ran ahead of it (the graph filling at start, a larger quantum): the reply alone holds. */
+        else if (read - stream->quantum > high)
+        {
+            low = read - stream->quantum;
+            high = read;
+        }
+        else
+        {
+            low = max(low, read - stream->quantum);
+            high = min(high, read);
+        }
+        stream->low = low;
+        stream->high = high;
+        stream->bounds_time = at;
+        stream->bounded = TRUE;
+        stream->moving = timing->playing;
+    }
+    if (!stream->bounded) return FALSE;
+    elapsed = now > stream->bounds_time && stream->moving ? (now - stream->bounds_time) * (stream->rate / 1e6) : 0;
+    *heard = min(stream->low + elapsed * (1 - PIPEWIRE_PULSE_DRIFT), stream->high + elapsed * (1 + PIPEWIRE_PULSE_DRIFT));
+    return TRUE;
+}
+
 /* The server's latency: what is queued, in flight and in the sink, from its last timing report
  * (asked for once a period) and interpolated by libpulse on the monotonic clock since. What it
  * implies was heard never goes back and never passes what was written. */
 static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames, UINT32 *room)
 {
     struct pulse_stream *stream = pulse_stream_from(iface);
+    const pa_timing_info *timing;
     const pa_buffer_attr *attr;
     UINT64 delay, heard;
     pa_usec_t latency;
+    double index;
     int negative;
 
     if (frames) *frames = 0;
@@ -788,13 +855,23 @@ static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames, 
     if (stream->capture) return pulse_capture_delay(stream, frames, room);
     pulse_stream_restart_stalled(stream);
     /* Until uncorked nothing plays: everything written is still to be heard. */
-    if (stream->state == PULSE_PLAYING && !pa_stream_get_latency(stream->stream, &latency, &negative))
+    if (stream->state == PULSE_PLAYING && stream->quantum)
+    {
+        timing = pa_stream_get_timing_info(stream->stream);
+        if (pipewire_pulse_heard(stream, &index) && timing && !timing->write_index_corrupt)
+        {
+            delay = (UINT64)max(0.0, (double)timing->write_index / stream->frame_bytes - index);
+            heard = delay < stream->written ? stream->written - delay : 0;
+            if (heard > stream->heard) stream->heard = heard;
+        }
+    }
+    else if (stream->state == PULSE_PLAYING && !pa_stream_get_latency(stream->stream, &latency, &negative))
     {
         delay = negative ? 0 : (latency * stream->rate + 500000) / 1000000;
         heard = delay < stream->written ? stream->written - delay : 0;
         if (heard > stream->heard) stream->heard = heard;
-        if (stream->heard > stream->written) stream->heard = stream->written;
     }
+    if (stream->heard > stream->written) stream->heard = stream->written;
     *frames = stream->written - stream->heard;
     /* The server queues up to maxlength, whatever it asks for. */
     if (room)
