@@ -130,6 +130,9 @@ struct engine
     UINT64 device_heard;      /* what the device last said it played */
     UINT64 device_moved;      /* when that last grew, monotonic ns */
     UINT64 stalled;           /* device frames the engine went on without the device */
+    UINT64 start_time;        /* when the device started, monotonic ns */
+    UINT64 start_heard;       /* what it had played then */
+    UINT64 late_start;        /* device frames it started later than real time, at most: the schedule's */
     struct device_clock device_clock; /* a straight line through the device's word */
     UINT64 clock_heard;       /* heard as the streams' clocks show it: on that line */
     UINT64 event_tick;        /* when the events fire next if no period is mixed before, monotonic ns */
@@ -304,10 +307,14 @@ static void publish_clock(struct engine_stream *stream, UINT64 qpc, BOOL running
  * more than real time allows since the last measure, plus a period of the device's jitter. A
  * device that stands still for longer than its lead and a period stalls (a server waiting to
  * prebuffer again after an underrun, a device that stopped): from then on the engine goes on in
- * real time, and what it writes meanwhile stays ahead of the device's word. Called with the lock. */
+ * real time, and what it writes meanwhile stays ahead of the device's word. A device that starts
+ * late (pipewire-pulse takes 20-50 ms to read a stream it uncorked, a quantum then, then none for a
+ * while) has its lead to play from meanwhile: until it has played that lead, the schedule goes on
+ * in real time from its start, and keeps the time it lagged queued beyond the lead; the clocks
+ * follow the device. Called with the lock. */
 static void measure_device(struct engine *engine)
 {
-    UINT64 delay, device_heard, now, elapsed, steady, clock_heard;
+    UINT64 delay, device_heard, now, elapsed, steady, clock_heard, since_start, late;
     double line;
 
     if (!engine->playing || FAILED(engine->backend->stream_delay(engine->output, &delay, &engine->room))) return;
@@ -327,6 +334,14 @@ static void measure_device(struct engine *engine)
      * coarse or jittery; never beyond heard (which real time holds back), never back. */
     line = device_clock_update(&engine->device_clock, device_heard, now, engine->lead + engine->period_frames);
     clock_heard = (UINT64)max(line, 0.0);
+    since_start = device_heard - min(device_heard, engine->start_heard);
+    if (since_start < engine->lead)
+    {
+        late = (now - engine->start_time) * engine->format.rate / 1000000000;
+        if (late > since_start)
+            engine->late_start = max(engine->late_start, min(late - since_start, (UINT64)(engine->lead - engine->period_frames)));
+    }
+    device_heard += engine->late_start;
     /* A device's word dips now and then for one measure (pipewire-pulse's read index moves a
      * quantum at a time, and libpulse's interpolation jumps back by a write): real time since the
      * last measure holds the schedule steady through it, never more than a period ahead of the
@@ -639,7 +654,9 @@ static HRESULT start_device(struct engine *engine)
     engine->playing = TRUE;
     engine->paced_heard = engine->device_heard = engine->heard;
     engine->paced_time = engine->device_moved = monotonic_ns();
-    engine->stalled = 0;
+    engine->stalled = engine->late_start = 0;
+    engine->start_heard = engine->heard;
+    engine->start_time = engine->paced_time;
     device_clock_reset(&engine->device_clock, engine->format.rate);
     return S_OK;
 }
