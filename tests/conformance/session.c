@@ -811,6 +811,24 @@ static IAudioSessionControl2 *other_session(IAudioSessionManager2 *manager, DWOR
     return found;
 }
 
+/* Another process's session once it is listed and Active (the server lists a stream once it is
+ * linked, and on PipeWire its node runs a cycle or more later), or as it is after timeout_ms. */
+static IAudioSessionControl2 *active_session(IAudioSessionManager2 *manager, DWORD pid, DWORD timeout_ms, int *count)
+{
+    IAudioSessionControl2 *control = NULL;
+    AudioSessionState state;
+    DWORD start;
+
+    for (start = GetTickCount(); GetTickCount() - start < timeout_ms; Sleep(50))
+    {
+        if (control) IAudioSessionControl2_Release(control);
+        if ((control = other_session(manager, pid, count))
+            && (IAudioSessionControl2_GetState(control, &state) != S_OK || state == AudioSessionStateActive))
+            break;
+    }
+    return control;
+}
+
 /* The child of --play: a program of ours in its own process, whose session is named. */
 static void play_in_session(DWORD milliseconds)
 {
@@ -837,7 +855,6 @@ static void test_other_wine_process(IAudioSessionManager2 *manager)
     PROCESS_INFORMATION child;
     WCHAR exe[MAX_PATH], command[MAX_PATH + 16], *name;
     AudioSessionState state;
-    DWORD start;
     int count;
     HRESULT hr;
 
@@ -846,8 +863,7 @@ static void test_other_wine_process(IAudioSessionManager2 *manager)
     if (!ok(CreateProcessW(exe, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), "CreateProcess: %lu\n",
             GetLastError()))
         return;
-    for (start = GetTickCount(); !control && GetTickCount() - start < 5000; Sleep(50))
-        control = other_session(manager, child.dwProcessId, &count);
+    control = active_session(manager, child.dwProcessId, 5000, &count);
     ok(control != NULL, "no session of the child, process %lu\n", child.dwProcessId);
     if (control)
     {
@@ -874,7 +890,7 @@ static void test_other_recorder(IMMDeviceEnumerator *mme)
     IAudioSessionControl2 *control = NULL;
     AudioSessionState state;
     IMMDevice *source;
-    DWORD pid = 0, start;
+    DWORD pid = 0;
     char out[64];
     WCHAR *name;
     int count;
@@ -892,8 +908,7 @@ static void test_other_recorder(IMMDeviceEnumerator *mme)
         skip("parec cannot run: %s\n", out);
         goto done;
     }
-    for (start = GetTickCount(); !control && GetTickCount() - start < 3000; Sleep(50))
-        control = other_session(manager, pid, &count);
+    control = active_session(manager, pid, 3000, &count);
     ok(control != NULL, "no session of process %lu (parec) on the capture endpoint\n", pid);
     if (!control) goto done;
     hr = IAudioSessionControl2_GetDisplayName(control, &name);
@@ -942,8 +957,7 @@ static void test_other_processes(void)
         skip("pacat cannot run: %s\n", out);
         goto done;
     }
-    for (start = GetTickCount(); !control && GetTickCount() - start < 3000; Sleep(50))
-        control = other_session(manager, pid, &count);
+    control = active_session(manager, pid, 3000, &count);
     ok(control != NULL, "no session of process %lu (pacat) among the %d\n", pid, count);
     if (!control) goto done;
     ok(run_unix("pactl set-sink-input-volume $(pactl list sink-inputs | awk '/^Sink Input #/ { input = substr($3, 2) } "
