@@ -42,17 +42,6 @@ static UINT64 qpc_100ns(void)
            + counter.QuadPart % frequency.QuadPart * 10000000 / frequency.QuadPart;
 }
 
-static void pcm_format(WAVEFORMATEX *wfx, BOOL is_float, WORD bits, DWORD rate, WORD channels)
-{
-    wfx->wFormatTag = is_float ? WAVE_FORMAT_IEEE_FLOAT : WAVE_FORMAT_PCM;
-    wfx->nChannels = channels;
-    wfx->nSamplesPerSec = rate;
-    wfx->wBitsPerSample = bits;
-    wfx->nBlockAlign = channels * bits / 8;
-    wfx->nAvgBytesPerSec = rate * wfx->nBlockAlign;
-    wfx->cbSize = 0;
-}
-
 /* The capture endpoint whose DeviceInterface_FriendlyName is name, or NULL. */
 static IMMDevice *find_capture(const WCHAR *name)
 {
@@ -364,7 +353,7 @@ static void test_voice_formats(IMMDevice *dev)
 
     for (i = 0; i < ARRAY_SIZE(rates); i++)
     {
-        pcm_format(&wfx, FALSE, 16, rates[i], 1);
+        pcm_format(&wfx, WAVE_FORMAT_PCM, 16, rates[i], 1);
         if (!init_stream(dev, AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY,
                          200 * REFTIMES_PER_MS, &wfx, &client))
             continue;
@@ -414,8 +403,8 @@ static void test_feed(float volume)
         return;
     }
     if (!ok((dev = find_capture(feed.name)) != NULL, "no capture endpoint %s\n", dbgstr_w(feed.name))) return;
-    if (volume == 1.0f) pcm_format(&wfx, feed.format.is_float, feed.format.bits, feed.format.rate, feed.format.channels);
-    else pcm_format(&wfx, TRUE, 32, feed.format.rate, feed.format.channels);
+    if (volume == 1.0f) pcm_format(&wfx, feed.format.is_float ? WAVE_FORMAT_IEEE_FLOAT : WAVE_FORMAT_PCM, feed.format.bits, feed.format.rate, feed.format.channels);
+    else pcm_format(&wfx, WAVE_FORMAT_IEEE_FLOAT, 32, feed.format.rate, feed.format.channels);
     block = wfx.nBlockAlign;
     period = feed.format.rate / 100;
     signal_frames = feed.format.rate / 2;
@@ -757,7 +746,7 @@ static void test_feed_long(double seconds)
         return;
     }
     if (!ok((dev = find_capture(feed.name)) != NULL, "no capture endpoint %s\n", dbgstr_w(feed.name))) return;
-    pcm_format(&wfx, FALSE, 16, feed.format.rate, 1);
+    pcm_format(&wfx, WAVE_FORMAT_PCM, 16, feed.format.rate, 1);
     if (!init_stream(dev, 0, 1000 * REFTIMES_PER_MS, &wfx, &client))
     {
         IMMDevice_Release(dev);

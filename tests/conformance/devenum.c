@@ -787,7 +787,7 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
 {
     IAudioSessionControl *control = NULL;
     WCHAR old_default[64] = L"", *id;
-    char command[300], restore[256], out[200], *end;
+    char command[300], restore[256], out[200];
     IAudioClient *client = NULL, *later = NULL;
     WAVEFORMATEX *mix = NULL, *format = NULL;
     IMMDevice *dev, *extra = NULL;
@@ -798,12 +798,11 @@ static void test_endpoint_changes(IMMDeviceEnumerator *mme)
     DWORD state, start, waited;
     HRESULT hr;
 
-    if (!run_unix("pactl get-default-sink", out, sizeof(out)) || !out[0])
+    if (!run_unix_line("pactl get-default-sink", out, sizeof(out)) || !out[0])
     {
         skip("pactl cannot reach the harness's server\n");
         return;
     }
-    if ((end = strpbrk(out, "\r\n"))) *end = 0;
     snprintf(restore, sizeof(restore), "pactl set-default-sink %s; pactl unload-module", out);
     if (SUCCEEDED(IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, eRender, eConsole, &dev)))
     {
@@ -1030,7 +1029,7 @@ static void test_follow_default(IMMDeviceEnumerator *mme)
 {
     activate_async_func activate = (void *)GetProcAddress(GetModuleHandleA("mmdevapi.dll"),
                                                           "ActivateAudioInterfaceAsync");
-    char old_sink[128], command[400], *end;
+    char old_sink[128], command[400];
     struct feeder feeder = { 0 };
     UINT64 before, frequency;
     const WCHAR *new_id = NULL;
@@ -1043,12 +1042,11 @@ static void test_follow_default(IMMDeviceEnumerator *mme)
     LONG from;
     HRESULT hr;
 
-    if (!run_unix("pactl get-default-sink", old_sink, sizeof(old_sink)) || !old_sink[0])
+    if (!run_unix_line("pactl get-default-sink", old_sink, sizeof(old_sink)) || !old_sink[0])
     {
         skip("pactl cannot reach the harness's server\n");
         return;
     }
-    if ((end = strpbrk(old_sink, "\r\n"))) *end = 0;
     listener_init(mme);
     hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);
     ok(hr == S_OK, "RegisterEndpointNotificationCallback: got %08lx\n", hr);
@@ -1239,7 +1237,7 @@ static void test_follow_default_capture(IMMDeviceEnumerator *mme)
     WAVEFORMATEX *mix = NULL;
     IUnknown *unk = NULL;
     const WCHAR *new_id;
-    char old_source[128], command[400], out[200], *end;
+    char old_source[128], command[400], out[200];
     unsigned int module = ~0u, after = 0, gaps = 0, flagged = 0;
     UINT64 position, expected = 0, qpc;
     DWORD start, unplugged = 0, flags;
@@ -1251,12 +1249,11 @@ static void test_follow_default_capture(IMMDeviceEnumerator *mme)
     BYTE *data;
     int heard;
 
-    if (!run_unix("pactl get-default-source", old_source, sizeof(old_source)) || !old_source[0])
+    if (!run_unix_line("pactl get-default-source", old_source, sizeof(old_source)) || !old_source[0])
     {
         skip("pactl cannot reach the harness's server\n");
         return;
     }
-    if ((end = strpbrk(old_source, "\r\n"))) *end = 0;
     listener_init(mme);
     event = CreateEventW(NULL, FALSE, FALSE, NULL);
     hr = IMMDeviceEnumerator_RegisterEndpointNotificationCallback(mme, &listener.IMMNotificationClient_iface);

@@ -134,17 +134,6 @@ static BOOL write_silence(IAudioRenderClient *rc, UINT32 frames)
     return hr == S_OK;
 }
 
-static void init_pcm(WAVEFORMATEX *fmt, WORD tag, DWORD rate, WORD bits, WORD channels)
-{
-    fmt->wFormatTag = tag;
-    fmt->nChannels = channels;
-    fmt->nSamplesPerSec = rate;
-    fmt->wBitsPerSample = bits;
-    fmt->nBlockAlign = channels * bits / 8;
-    fmt->nAvgBytesPerSec = rate * fmt->nBlockAlign;
-    fmt->cbSize = 0;
-}
-
 /* A rate the mix format does not have. */
 static DWORD other_rate(void)
 {
@@ -389,26 +378,26 @@ static void test_is_format_supported(void)
     ext = mix;
     ext.SubFormat = KSDATAFORMAT_SUBTYPE_PCM;
     check_supported(ac, &ext.Format, "extensible 32-bit integer", S_OK);
-    init_pcm(&fmt, WAVE_FORMAT_PCM, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 16, mix.Format.nSamplesPerSec, mix.Format.nChannels);
     check_supported(ac, &fmt, "PCM 16-bit at the mix rate", S_OK);
-    init_pcm(&fmt, WAVE_FORMAT_IEEE_FLOAT, mix.Format.nSamplesPerSec, 32, mix.Format.nChannels);
+    pcm_format(&fmt, WAVE_FORMAT_IEEE_FLOAT, 32, mix.Format.nSamplesPerSec, mix.Format.nChannels);
     check_supported(ac, &fmt, "IEEE float at the mix rate", S_OK);
-    init_pcm(&fmt, WAVE_FORMAT_PCM, other_rate(), 16, mix.Format.nChannels);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 16, other_rate(), mix.Format.nChannels);
     check_converted(ac, &fmt, "PCM 16-bit at another rate");
-    init_pcm(&fmt, WAVE_FORMAT_PCM, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels == 1 ? 2 : 1);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 16, mix.Format.nSamplesPerSec, mix.Format.nChannels == 1 ? 2 : 1);
     check_converted(ac, &fmt, "PCM 16-bit with other channels");
-    init_pcm(&fmt, WAVE_FORMAT_IEEE_FLOAT, other_rate(), 32, 1);
+    pcm_format(&fmt, WAVE_FORMAT_IEEE_FLOAT, 32, other_rate(), 1);
     check_converted(ac, &fmt, "IEEE float mono at another rate");
 
-    init_pcm(&fmt, 0xbad, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels);
+    pcm_format(&fmt, 0xbad, 16, mix.Format.nSamplesPerSec, mix.Format.nChannels);
     check_supported(ac, &fmt, "tag 0xbad", E_FAIL);
-    init_pcm(&fmt, WAVE_FORMAT_PCM, mix.Format.nSamplesPerSec, 16, 0);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 16, mix.Format.nSamplesPerSec, 0);
     check_supported(ac, &fmt, "0 channels", E_FAIL);
-    init_pcm(&fmt, WAVE_FORMAT_PCM, 0, 16, mix.Format.nChannels);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 16, 0, mix.Format.nChannels);
     check_supported(ac, &fmt, "0 Hz", E_FAIL);
-    init_pcm(&fmt, WAVE_FORMAT_PCM, mix.Format.nSamplesPerSec, 12, 2);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 12, mix.Format.nSamplesPerSec, 2);
     check_supported(ac, &fmt, "PCM 12 bits", E_FAIL);
-    init_pcm(&fmt, WAVE_FORMAT_PCM, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 16, mix.Format.nSamplesPerSec, mix.Format.nChannels);
     fmt.nBlockAlign += 1;
     check_supported(ac, &fmt, "inconsistent block align", E_FAIL);
 
@@ -541,7 +530,7 @@ static void test_initialize(void)
      * initialized). */
     if ((ac = activate_client()))
     {
-        init_pcm(&fmt, 0xbad, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels);
+        pcm_format(&fmt, 0xbad, 16, mix.Format.nSamplesPerSec, mix.Format.nChannels);
         hr = IAudioClient_Initialize(ac, AUDCLNT_SHAREMODE_SHARED, 0, 5000000, 0, &fmt, NULL);
         ok(hr == AUDCLNT_E_UNSUPPORTED_FORMAT, "Initialize(tag 0xbad): got %08lx, expected "
            "AUDCLNT_E_UNSUPPORTED_FORMAT\n", hr);
@@ -611,15 +600,15 @@ static void test_exclusive(void)
     HRESULT hr;
 
     check_exclusive(&mix.Format, "the mix format");
-    init_pcm(&fmt, WAVE_FORMAT_PCM, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 16, mix.Format.nSamplesPerSec, mix.Format.nChannels);
     check_exclusive(&fmt, "PCM 16-bit at the mix rate");
-    init_pcm(&fmt, WAVE_FORMAT_PCM, 44100, 16, 2);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 16, 44100, 2);
     check_exclusive(&fmt, "PCM 16-bit 44100 Hz stereo");
 
     /* A format no engine can play is refused as such before the policy is asked (ours: Windows'
      * answer to this with exclusive mode forbidden has not been seen). */
     if (env.backend == TEST_BACKEND_UNSET || !(ac = activate_client())) return;
-    init_pcm(&fmt, 0xbad, mix.Format.nSamplesPerSec, 16, mix.Format.nChannels);
+    pcm_format(&fmt, 0xbad, 16, mix.Format.nSamplesPerSec, mix.Format.nChannels);
     hr = IAudioClient_IsFormatSupported(ac, AUDCLNT_SHAREMODE_EXCLUSIVE, &fmt, NULL);
     ok(hr == AUDCLNT_E_UNSUPPORTED_FORMAT, "IsFormatSupported(exclusive, tag 0xbad): got %08lx, expected "
        "AUDCLNT_E_UNSUPPORTED_FORMAT\n", hr);
@@ -1406,7 +1395,7 @@ static void test_autoconvert(void)
     UINT32 frames;
     HRESULT hr;
 
-    init_pcm(&fmt, WAVE_FORMAT_PCM, other_rate(), 16, 2);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 16, other_rate(), 2);
 
     /* Without the flag, Windows' shared mode takes only the mix rate and channel count; Wine's and ours
      * convert all the same, as IsFormatSupported said (check_converted): PortAudio 19.6 opens its
@@ -1458,7 +1447,7 @@ static void test_autoconvert(void)
         }
         IAudioClient_Release(ac);
     }
-    init_pcm(&fmt, WAVE_FORMAT_PCM, other_rate(), 16, 1);
+    pcm_format(&fmt, WAVE_FORMAT_PCM, 16, other_rate(), 1);
     if ((ac = create_client(convert, 5000000, &fmt))) IAudioClient_Release(ac);
 }
 

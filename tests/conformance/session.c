@@ -829,6 +829,20 @@ static IAudioSessionControl2 *active_session(IAudioSessionManager2 *manager, DWO
     return control;
 }
 
+/* Another process's session: listed under name, and Active. */
+static void check_other_session(IAudioSessionControl2 *control, const WCHAR *expected, const char *what)
+{
+    AudioSessionState state;
+    WCHAR *name;
+    HRESULT hr;
+
+    hr = IAudioSessionControl2_GetDisplayName(control, &name);
+    ok(hr == S_OK && !wcscmp(name, expected), "%s: got %08lx, %ls\n", what, hr, hr == S_OK ? name : L"");
+    if (hr == S_OK) CoTaskMemFree(name);
+    hr = IAudioSessionControl2_GetState(control, &state);
+    ok(hr == S_OK && state == AudioSessionStateActive, "%s: got %08lx, state %u\n", what, hr, state);
+}
+
 /* The child of --play: a program of ours in its own process, whose session is named. */
 static void play_in_session(DWORD milliseconds)
 {
@@ -853,10 +867,8 @@ static void test_other_wine_process(IAudioSessionManager2 *manager)
     STARTUPINFOW startup = { sizeof(startup) };
     IAudioSessionControl2 *control = NULL;
     PROCESS_INFORMATION child;
-    WCHAR exe[MAX_PATH], command[MAX_PATH + 16], *name;
-    AudioSessionState state;
+    WCHAR exe[MAX_PATH], command[MAX_PATH + 16];
     int count;
-    HRESULT hr;
 
     GetModuleFileNameW(NULL, exe, ARRAY_SIZE(exe));
     swprintf(command, ARRAY_SIZE(command), L"\"%s\" --play", exe);
@@ -867,12 +879,7 @@ static void test_other_wine_process(IAudioSessionManager2 *manager)
     ok(control != NULL, "no session of the child, process %lu\n", child.dwProcessId);
     if (control)
     {
-        hr = IAudioSessionControl2_GetDisplayName(control, &name);
-        ok(hr == S_OK && !wcscmp(name, L"mmdevtest-child"), "the child's session: got %08lx, %ls\n", hr,
-           hr == S_OK ? name : L"");
-        if (hr == S_OK) CoTaskMemFree(name);
-        hr = IAudioSessionControl2_GetState(control, &state);
-        ok(hr == S_OK && state == AudioSessionStateActive, "the child's session: got %08lx, state %u\n", hr, state);
+        check_other_session(control, L"mmdevtest-child", "the child's session");
         IAudioSessionControl2_Release(control);
     }
     ok(WaitForSingleObject(child.hProcess, 10000) == WAIT_OBJECT_0, "the child did not end\n");
@@ -888,11 +895,9 @@ static void test_other_recorder(IMMDeviceEnumerator *mme)
 {
     IAudioSessionManager2 *manager = NULL;
     IAudioSessionControl2 *control = NULL;
-    AudioSessionState state;
     IMMDevice *source;
     DWORD pid = 0;
     char out[64];
-    WCHAR *name;
     int count;
     HRESULT hr;
 
@@ -911,12 +916,7 @@ static void test_other_recorder(IMMDeviceEnumerator *mme)
     control = active_session(manager, pid, 3000, &count);
     ok(control != NULL, "no session of process %lu (parec) on the capture endpoint\n", pid);
     if (!control) goto done;
-    hr = IAudioSessionControl2_GetDisplayName(control, &name);
-    ok(hr == S_OK && !wcscmp(name, L"mmdevtest-recorder"), "the recorder's session: got %08lx, %ls\n", hr,
-       hr == S_OK ? name : L"");
-    if (hr == S_OK) CoTaskMemFree(name);
-    hr = IAudioSessionControl2_GetState(control, &state);
-    ok(hr == S_OK && state == AudioSessionStateActive, "the recorder's session: got %08lx, state %u\n", hr, state);
+    check_other_session(control, L"mmdevtest-recorder", "the recorder's session");
     IAudioSessionControl2_Release(control);
 
 done:

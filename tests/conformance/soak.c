@@ -197,17 +197,6 @@ static IAudioClient *follower(const GUID *interface_class, const WAVEFORMATEX *f
     return NULL;
 }
 
-static void pcm_format(WAVEFORMATEX *format, WORD tag, WORD bits, DWORD rate, WORD channels)
-{
-    format->wFormatTag = tag;
-    format->nChannels = channels;
-    format->nSamplesPerSec = rate;
-    format->wBitsPerSample = bits;
-    format->nBlockAlign = channels * bits / 8;
-    format->nAvgBytesPerSec = rate * format->nBlockAlign;
-    format->cbSize = 0;
-}
-
 /* Wine's CreateProcess of a Unix program leaves a File handle open in the caller (Wine 8; a
  * handle for each command, whatever the module does): the handle count leaves them out. */
 static UINT32 unix_commands;
@@ -221,11 +210,8 @@ static BOOL soak_unix(const char *command, char *out, DWORD size)
 /* First line of a command's output, without its end. */
 static BOOL run_line(const char *command, char *out, DWORD size)
 {
-    char *end;
-
-    if (!soak_unix(command, out, size)) return FALSE;
-    if ((end = strpbrk(out, "\r\n"))) *end = 0;
-    return TRUE;
+    unix_commands++;
+    return run_unix_line(command, out, size);
 }
 
 /* The render recording: every counting frame in order. Each place where the count jumps ahead is

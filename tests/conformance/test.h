@@ -302,4 +302,26 @@ static inline BOOL run_unix(const char *command, char *out, DWORD size)
     return TRUE;
 }
 
+/* run_unix, its output cut at the end of its first line. */
+static inline BOOL run_unix_line(const char *command, char *out, DWORD size)
+{
+    char *end;
+
+    if (!run_unix(command, out, size)) return FALSE;
+    if ((end = strpbrk(out, "\r\n"))) *end = 0;
+    return TRUE;
+}
+
+/* A WAVEFORMATEX of PCM or float (tag) samples. */
+static inline void pcm_format(WAVEFORMATEX *format, WORD tag, WORD bits, DWORD rate, WORD channels)
+{
+    format->wFormatTag = tag;
+    format->nChannels = channels;
+    format->nSamplesPerSec = rate;
+    format->wBitsPerSample = bits;
+    format->nBlockAlign = channels * bits / 8;
+    format->nAvgBytesPerSec = rate * format->nBlockAlign;
+    format->cbSize = 0;
+}
+
 #endif /* MMDEVAPI_TESTS_TEST_H */
