@@ -52,6 +52,9 @@ enum mmdevapi_flow
     /* A render endpoint recorded: what it plays (AUDCLNT_STREAMFLAGS_LOOPBACK). For engines and
      * backend streams only; never a flow of endpoints. */
     MMDEVAPI_LOOPBACK = 2,
+    /* A render endpoint recorded as the sound of one Windows process tree only, or of everything
+     * but it (process loopback): engine_create_params' target says which. Engines only. */
+    MMDEVAPI_PROCESS_LOOPBACK = 3,
 };
 
 struct process_attach_params
@@ -105,6 +108,10 @@ struct engine_create_params
     char key[MMDEVAPI_DEVICE_KEY_MAX];      /* the endpoint, as endpoint_info.key */
     UINT32 flow;
     struct endpoint_format format;          /* the endpoint's, from endpoint_info: the mix runs float32 of it */
+    /* MMDEVAPI_PROCESS_LOOPBACK only (0 otherwise): the Windows process id whose tree is
+     * recorded, not 0, and whether everything but that tree is (1) instead of it (0). */
+    UINT32 target_process_id;
+    UINT32 exclude_target;
     HRESULT result;
     UINT64 engine;
     UINT32 period_frames;                   /* the engine's period, in frames of format.rate */
@@ -177,13 +184,19 @@ struct stream_set_rate_params
     HRESULT result;
 };
 
+#define MMDEVAPI_ANCESTORS_MAX 8
+
 /* The program the backend's streams carry for the desktop's mixer: the name people see (a session's
  * display name, else the executable's), UTF-8, and the Windows process id. For streams opened
- * from then on. */
+ * from then on. The Windows ids of its parent, the parent's parent and so on (as many as were
+ * still running, at most MMDEVAPI_ANCESTORS_MAX) put its streams in their process trees for other
+ * processes' process loopback. */
 struct set_program_params
 {
     char name[MMDEVAPI_DEVICE_NAME_MAX];
     UINT32 process_id;
+    UINT32 ancestor_count;
+    UINT32 ancestors[MMDEVAPI_ANCESTORS_MAX];
     HRESULT result;
 };
 

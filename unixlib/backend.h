@@ -82,6 +82,12 @@ struct backend_ops
      * endpoint. S_OK also where it has none left. */
     HRESULT (*set_session_volume)(const char *key, enum mmdevapi_flow flow, UINT32 process_id, float volume,
                                   BOOL mute);
+    /* Process loopback: a capture stream, as stream_open's for MMDEVAPI_LOOPBACK, of what the render
+     * endpoint key plays from the streams of the Windows process process_id and its descendants
+     * (exclude: from every other stream, other programs' included), whichever of them come and go
+     * while it records. NULL where the backend cannot tell whose a stream is. */
+    HRESULT (*process_stream_open)(const char *key, const struct endpoint_format *format, UINT32 period_frames,
+                                   UINT32 process_id, BOOL exclude, struct backend_stream **stream);
 };
 
 #ifdef HAVE_PIPEWIRE
@@ -105,6 +111,9 @@ void backend_process_name(char *name, size_t size);
  * streams that the desktop's mixer lists: the name people read, UTF-8 (empty if not given yet),
  * and the Windows process id (0 if not given). */
 void backend_program(char *name, size_t size, UINT32 *process_id);
+/* The Windows ids of the program's ancestors as the PE side last gave them (unix_set_program), up
+ * to capacity; returns how many. */
+UINT32 backend_program_ancestors(UINT32 *ancestors, UINT32 capacity);
 struct pollfd;
 /* poll() to the nanosecond (negative: no timeout); 0 when a signal interrupted it. */
 int backend_poll(struct pollfd *fds, unsigned long count, INT64 timeout_ns);

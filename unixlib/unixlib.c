@@ -189,18 +189,20 @@ static NTSTATUS engine_create_call(void *args)
     struct capture_engine *capture;
     struct engine *engine;
     char key[MMDEVAPI_DEVICE_KEY_MAX];
-    UINT32 flow = params->flow;
+    UINT32 flow = params->flow, target = params->target_process_id, exclude = params->exclude_target;
 
     memcpy(key, params->key, sizeof(key));
     key[sizeof(key) - 1] = 0;
     params->engine = 0;
     if (!backend) params->result = AUDCLNT_E_DEVICE_INVALIDATED;
-    else if ((flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE && flow != MMDEVAPI_LOOPBACK)
-             || !valid_format(&format))
+    else if ((flow != MMDEVAPI_RENDER && flow != MMDEVAPI_CAPTURE && flow != MMDEVAPI_LOOPBACK
+              && flow != MMDEVAPI_PROCESS_LOOPBACK)
+             || !valid_format(&format) || exclude > 1 || (flow == MMDEVAPI_PROCESS_LOOPBACK) != !!target
+             || (flow != MMDEVAPI_PROCESS_LOOPBACK && exclude))
         params->result = E_INVALIDARG;
     else if (flow != MMDEVAPI_RENDER)
     {
-        if (SUCCEEDED(params->result = capture_engine_create(backend, key, flow, &format, &capture)))
+        if (SUCCEEDED(params->result = capture_engine_create(backend, key, flow, &format, target, exclude, &capture)))
         {
             params->period_frames = params->min_period_frames = capture_engine_period(capture);
             if (!(params->engine = handle_alloc(HANDLE_CAPTURE_ENGINE, capture))) params->result = E_OUTOFMEMORY;
@@ -384,6 +386,7 @@ static NTSTATUS stream_set_rate_call(void *args)
 static pthread_mutex_t program_lock = PTHREAD_MUTEX_INITIALIZER;
 static char program_name[MMDEVAPI_DEVICE_NAME_MAX];
 static UINT32 program_id;
+static UINT32 program_ancestors[MMDEVAPI_ANCESTORS_MAX], program_ancestor_count;
 
 void backend_program(char *name, size_t size, UINT32 *process_id)
 {
@@ -393,16 +396,36 @@ void backend_program(char *name, size_t size, UINT32 *process_id)
     pthread_mutex_unlock(&program_lock);
 }
 
+UINT32 backend_program_ancestors(UINT32 *ancestors, UINT32 capacity)
+{
+    UINT32 count;
+
+    pthread_mutex_lock(&program_lock);
+    count = min(capacity, program_ancestor_count);
+    memcpy(ancestors, program_ancestors, count * sizeof(*ancestors));
+    pthread_mutex_unlock(&program_lock);
+    return count;
+}
+
 static NTSTATUS set_program_call(void *args)
 {
     struct set_program_params *params = args;
+    UINT32 ancestors[MMDEVAPI_ANCESTORS_MAX], count = params->ancestor_count;
     char name[MMDEVAPI_DEVICE_NAME_MAX];
 
     memcpy(name, params->name, sizeof(name));
     name[sizeof(name) - 1] = 0;
+    memcpy(ancestors, params->ancestors, sizeof(ancestors));
+    if (count > MMDEVAPI_ANCESTORS_MAX)
+    {
+        params->result = E_INVALIDARG;
+        return STATUS_SUCCESS;
+    }
     pthread_mutex_lock(&program_lock);
     endpoint_set_text(program_name, sizeof(program_name), name);
     program_id = params->process_id;
+    memcpy(program_ancestors, ancestors, sizeof(ancestors));
+    program_ancestor_count = count;
     pthread_mutex_unlock(&program_lock);
     params->result = S_OK;
     return STATUS_SUCCESS;

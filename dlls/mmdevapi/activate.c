@@ -1,6 +1,7 @@
 /* ActivateAudioInterfaceAsync and its IActivateAudioInterfaceAsyncOperation. */
 #include "private.h"
 #include <audioclient.h>
+#include "process_loopback.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
 
@@ -116,12 +117,30 @@ static HRESULT activation_device(const WCHAR *path, IMMDevice **device, BOOL *fo
         }
     }
     else endpoint = NULL;
-    /* As on Windows before 10 2004, whose answer programs that can do without it expect. */
-    if (!wcsicmp(path, L"VAD\\Process_Loopback")) FIXME("process loopback is not implemented yet\n");
     if (!endpoint) return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
     *device = &endpoint->IMMDevice_iface;
     IMMDevice_AddRef(*device);
     return S_OK;
+}
+
+/* VIRTUAL_AUDIO_DEVICE_PROCESS_LOOPBACK: params must be a blob of AUDIOCLIENT_ACTIVATION_PARAMS for
+ * process loopback, with a known mode and a process id (E_INVALIDARG otherwise, checked before
+ * the backend is asked: E_NOTIMPL where it cannot). */
+static HRESULT activation_process_loopback(struct activation *activation)
+{
+    const AUDIOCLIENT_ACTIVATION_PARAMS *params = (const void *)activation->params.blob.pBlobData;
+
+    if (activation->params.vt != VT_BLOB || activation->params.blob.cbSize != sizeof(*params) || !params
+        || params->ActivationType != AUDIOCLIENT_ACTIVATION_TYPE_PROCESS_LOOPBACK
+        || (params->ProcessLoopbackParams.ProcessLoopbackMode != PROCESS_LOOPBACK_MODE_INCLUDE_TARGET_PROCESS_TREE
+            && params->ProcessLoopbackParams.ProcessLoopbackMode != PROCESS_LOOPBACK_MODE_EXCLUDE_TARGET_PROCESS_TREE)
+        || !params->ProcessLoopbackParams.TargetProcessId)
+        return E_INVALIDARG;
+    TRACE("process %lu, mode %u\n", params->ProcessLoopbackParams.TargetProcessId,
+          params->ProcessLoopbackParams.ProcessLoopbackMode);
+    return audio_client_create_process_loopback(params->ProcessLoopbackParams.TargetProcessId,
+            params->ProcessLoopbackParams.ProcessLoopbackMode == PROCESS_LOOPBACK_MODE_EXCLUDE_TARGET_PROCESS_TREE,
+            &activation->iid, (void **)&activation->activated);
 }
 
 static void CALLBACK activation_run(TP_CALLBACK_INSTANCE *instance, void *context)
@@ -130,7 +149,9 @@ static void CALLBACK activation_run(TP_CALLBACK_INSTANCE *instance, void *contex
     BOOL follows_default;
     IMMDevice *device;
 
-    if (SUCCEEDED(activation->result = activation_device(activation->path, &device, &follows_default)))
+    if (!wcsicmp(activation->path, VIRTUAL_AUDIO_DEVICE_PROCESS_LOOPBACK))
+        activation->result = activation_process_loopback(activation);
+    else if (SUCCEEDED(activation->result = activation_device(activation->path, &device, &follows_default)))
     {
         activation->result = IMMDevice_Activate(device, &activation->iid, CLSCTX_INPROC_SERVER,
                                                 activation->params.vt == VT_EMPTY ? NULL : &activation->params,

@@ -214,7 +214,10 @@ static HRESULT initialize_stream(struct audio_client *client, DWORD flags, UINT3
     HRESULT hr;
 
     /* A loopback stream is a capture stream of the render endpoint's loopback engine. */
-    if (flags & AUDCLNT_STREAMFLAGS_LOOPBACK)
+    if (client->process_target)
+        hr = device_process_loopback_engine(client->device, client->process_target, client->process_exclude,
+                                            &params.engine, &engine_period, &min_period);
+    else if (flags & AUDCLNT_STREAMFLAGS_LOOPBACK)
         hr = device_loopback_engine(client->device, &params.engine, &engine_period, &min_period);
     else hr = device_engine(client->device, &params.engine, &engine_period, &min_period);
     if (FAILED(hr)) return hr;
@@ -276,6 +279,8 @@ static HRESULT WINAPI client_Initialize(IAudioClient3 *iface, AUDCLNT_SHAREMODE 
     if (mode != AUDCLNT_SHAREMODE_SHARED && mode != AUDCLNT_SHAREMODE_EXCLUSIVE) return E_INVALIDARG;
     if (flags & ~valid_stream_flags) return E_INVALIDARG;
     if (duration < 0 || period < 0) return E_INVALIDARG;
+    /* Process loopback records, whether the program says so (as Microsoft's sample does) or not. */
+    if (client->process_target) flags |= AUDCLNT_STREAMFLAGS_LOOPBACK;
 
     AcquireSRWLockExclusive(&client->lock);
     if (is_initialized(client)) hr = AUDCLNT_E_ALREADY_INITIALIZED;
@@ -350,6 +355,12 @@ static HRESULT WINAPI client_GetMixFormat(IAudioClient3 *iface, WAVEFORMATEX **w
 
     TRACE("(%p)->(%p)\n", client, wfx);
     if (!wfx) return E_POINTER;
+    /* As Windows: a process loopback client has no mix of its own; the program gives its format. */
+    if (client->process_target)
+    {
+        *wfx = NULL;
+        return E_NOTIMPL;
+    }
     AcquireSRWLockShared(&devices_lock);
     present = device_present(client->device);
     ReleaseSRWLockShared(&devices_lock);
@@ -623,6 +634,7 @@ static HRESULT WINAPI client_InitializeSharedAudioStream(IAudioClient3 *iface, D
     TRACE("(%p)->(%#lx, %u, %p, %s)\n", client, flags, period, wfx, debugstr_guid(session));
     if (!wfx) return E_POINTER;
     if (flags & ~valid_stream_flags) return E_INVALIDARG;
+    if (client->process_target) flags |= AUDCLNT_STREAMFLAGS_LOOPBACK;
 
     AcquireSRWLockExclusive(&client->lock);
     if (is_initialized(client)) hr = AUDCLNT_E_ALREADY_INITIALIZED;
@@ -711,7 +723,7 @@ void audio_clients_follow_default(EDataFlow flow, struct mmdevice *device)
     ReleaseSRWLockShared(&followers_lock);
 }
 
-HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out)
+static HRESULT client_create(struct mmdevice *device, DWORD target, BOOL exclude, REFIID riid, void **out)
 {
     struct audio_client *client;
     HRESULT hr;
@@ -726,6 +738,8 @@ HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out)
     client->IAudioStreamVolume_iface.lpVtbl = &stream_volume_vtbl;
     client->ref = 1;
     client->device = device;
+    client->process_target = target;
+    client->process_exclude = exclude;
     InitializeSRWLock(&client->lock);
     if (FAILED(hr = CoCreateFreeThreadedMarshaler((IUnknown *)&client->IAudioClient3_iface, &client->marshal)))
     {
@@ -735,4 +749,27 @@ HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out)
     hr = IAudioClient3_QueryInterface(&client->IAudioClient3_iface, riid, out);
     audio_client_release(client);
     return hr;
+}
+
+HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out)
+{
+    return client_create(device, 0, FALSE, riid, out);
+}
+
+/* Process loopback records what the default render endpoint plays (of the target's tree, or all
+ * but it), and stays on that endpoint. E_NOTIMPL where there is none, or where the backend cannot
+ * tell whose a stream is: known before the client exists, so that the activation itself fails. */
+HRESULT audio_client_create_process_loopback(DWORD target, BOOL exclude, REFIID riid, void **out)
+{
+    UINT32 period, min_period;
+    struct mmdevice *device;
+    UINT64 engine;
+    HRESULT hr;
+
+    *out = NULL;
+    if (FAILED(hr = devices_init())) return hr;
+    if (!(device = device_default(eRender))) return E_NOTIMPL;
+    if (FAILED(hr = device_process_loopback_engine(device, target, exclude, &engine, &period, &min_period)))
+        return hr;
+    return client_create(device, target, exclude, riid, out);
 }

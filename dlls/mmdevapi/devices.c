@@ -508,14 +508,17 @@ BOOL device_present(const struct mmdevice *device)
 }
 
 /* An engine of an endpoint, started with its threads on first use: the endpoint's own, or
- * (MMDEVAPI_LOOPBACK) the capture engine that records what a render endpoint plays; *slot and the
- * periods after it are where the endpoint keeps it. AUDCLNT_E_DEVICE_INVALIDATED while the
- * endpoint is gone, made or not. */
-static HRESULT engine_of(struct mmdevice *device, UINT32 flow, UINT64 *slot, UINT32 *slot_period,
-                         UINT32 *slot_min_period, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames)
+ * (MMDEVAPI_LOOPBACK) the capture engine that records what a render endpoint plays, or
+ * (MMDEVAPI_PROCESS_LOOPBACK) one that records a process tree's part of it; *slot and the periods
+ * after it are where it is kept. AUDCLNT_E_DEVICE_INVALIDATED while the endpoint is gone, made
+ * or not. */
+static SRWLOCK engine_lock = SRWLOCK_INIT;
+
+static HRESULT engine_of(struct mmdevice *device, UINT32 flow, DWORD target, BOOL exclude, UINT64 *slot,
+                         UINT32 *slot_period, UINT32 *slot_min_period, UINT64 *engine, UINT32 *period_frames,
+                         UINT32 *min_period_frames)
 {
-    static SRWLOCK engine_lock = SRWLOCK_INIT;
-    struct engine_create_params params = { .flow = flow };
+    struct engine_create_params params = { .flow = flow, .target_process_id = target, .exclude_target = exclude };
     HRESULT hr = S_OK;
 
     AcquireSRWLockExclusive(&engine_lock);
@@ -545,15 +548,50 @@ static HRESULT engine_of(struct mmdevice *device, UINT32 flow, UINT64 *slot, UIN
 
 HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames)
 {
-    return engine_of(device, device->flow, &device->engine, &device->period_frames, &device->min_period_frames,
-                     engine, period_frames, min_period_frames);
+    return engine_of(device, device->flow, 0, FALSE, &device->engine, &device->period_frames,
+                     &device->min_period_frames, engine, period_frames, min_period_frames);
 }
 
 HRESULT device_loopback_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames,
                                UINT32 *min_period_frames)
 {
-    return engine_of(device, MMDEVAPI_LOOPBACK, &device->loopback_engine, &device->loopback_period_frames,
+    return engine_of(device, MMDEVAPI_LOOPBACK, 0, FALSE, &device->loopback_engine, &device->loopback_period_frames,
                      &device->loopback_min_period_frames, engine, period_frames, min_period_frames);
+}
+
+/* Process loopback's engines, one an endpoint, target and mode, shared by the streams that record
+ * the same and kept, as every engine is (engine_lock). */
+struct process_engine
+{
+    struct process_engine *next;
+    struct mmdevice *device;
+    DWORD target;
+    BOOL exclude;
+    UINT64 engine;
+    UINT32 period_frames, min_period_frames;
+};
+static struct process_engine *process_engines;
+
+HRESULT device_process_loopback_engine(struct mmdevice *device, DWORD target, BOOL exclude, UINT64 *engine,
+                                       UINT32 *period_frames, UINT32 *min_period_frames)
+{
+    struct process_engine *entry;
+
+    AcquireSRWLockExclusive(&engine_lock);
+    for (entry = process_engines; entry; entry = entry->next)
+        if (entry->device == device && entry->target == target && entry->exclude == exclude) break;
+    if (!entry && (entry = calloc(1, sizeof(*entry))))
+    {
+        entry->device = device;
+        entry->target = target;
+        entry->exclude = exclude;
+        entry->next = process_engines;
+        process_engines = entry;
+    }
+    ReleaseSRWLockExclusive(&engine_lock);
+    if (!entry) return E_OUTOFMEMORY;
+    return engine_of(device, MMDEVAPI_PROCESS_LOOPBACK, target, exclude, &entry->engine, &entry->period_frames,
+                     &entry->min_period_frames, engine, period_frames, min_period_frames);
 }
 
 struct mmdevice *device_default(EDataFlow flow)

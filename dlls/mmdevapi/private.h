@@ -107,6 +107,11 @@ struct audio_client
      * (ActivateAudioInterfaceAsync) follows it; the next such client. */
     BOOL follows_default;
     struct audio_client *follower_next;
+
+    /* A process loopback client (ActivateAudioInterfaceAsync): the Windows process whose tree it
+     * records (0 for every other client), or everything but that tree. */
+    DWORD process_target;
+    BOOL process_exclude;
 };
 
 /* devices.c */
@@ -144,6 +149,10 @@ static inline BOOL ring_invalidated(struct stream_shared *shared)
 HRESULT device_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames, UINT32 *min_period_frames);
 HRESULT device_loopback_engine(struct mmdevice *device, UINT64 *engine, UINT32 *period_frames,
                                UINT32 *min_period_frames);
+/* The engine that records what device plays from the process tree of the Windows process target,
+ * or with exclude from everything but it: E_NOTIMPL where the backend cannot tell whose a stream is. */
+HRESULT device_process_loopback_engine(struct mmdevice *device, DWORD target, BOOL exclude, UINT64 *engine,
+                                       UINT32 *period_frames, UINT32 *min_period_frames);
 
 /* devenum.c: tells the registered IMMNotificationClients, on the calling thread (the watch
  * thread, which holds no lock); ids are the endpoints' (NULL: no default any more). */
@@ -160,6 +169,7 @@ void notify_endpoint_clients(const struct endpoint_change *changes, UINT32 count
 
 /* client.c */
 HRESULT audio_client_create(struct mmdevice *device, REFIID riid, void **out);
+HRESULT audio_client_create_process_loopback(DWORD target, BOOL exclude, REFIID riid, void **out);
 void audio_client_follow_default(IUnknown *activated);
 void audio_clients_follow_default(EDataFlow flow, struct mmdevice *device);
 void audio_client_addref(struct audio_client *client);

@@ -10,6 +10,7 @@
  * as gains in each member stream's shared memory: master volume x mute, and a volume per channel. */
 #include <stdio.h>
 #include "private.h"
+#include <winternl.h>
 #include <audiopolicy.h>
 
 WINE_DEFAULT_DEBUG_CHANNEL(mmdevapi);
@@ -650,6 +651,28 @@ static HRESULT set_string(struct audio_session *session, WCHAR **field, const WC
     return S_OK;
 }
 
+/* The Windows ids of this process's parent, its parent's parent and so on, as far as they still run:
+ * other processes' process loopback of an ancestor's tree records this one's streams too. */
+static UINT32 process_ancestors(UINT32 *ids, UINT32 capacity)
+{
+    HANDLE process = GetCurrentProcess(), parent;
+    PROCESS_BASIC_INFORMATION info;
+    UINT32 count = 0;
+
+    /* Outside Wine's tree the header names the parent's id Reserved3, as Windows' SDK does. */
+    while (count < capacity
+           && !NtQueryInformationProcess(process, ProcessBasicInformation, &info, sizeof(info), NULL)
+           && info.Reserved3)
+    {
+        ids[count++] = (UINT32)(ULONG_PTR)info.Reserved3;
+        parent = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, ids[count - 1]);
+        if (process != GetCurrentProcess()) CloseHandle(process);
+        if (!(process = parent)) break;
+    }
+    if (process && process != GetCurrentProcess()) CloseHandle(process);
+    return count;
+}
+
 void session_name_program(const WCHAR *display_name)
 {
     struct set_program_params params = { .process_id = GetCurrentProcessId() };
@@ -664,6 +687,7 @@ void session_name_program(const WCHAR *display_name)
     if (!WideCharToMultiByte(CP_UTF8, 0, name, -1, params.name, sizeof(params.name), NULL, NULL))
         params.name[0] = 0;
     params.name[sizeof(params.name) - 1] = 0;
+    params.ancestor_count = process_ancestors(params.ancestors, ARRAY_SIZE(params.ancestors));
     wine_unix_call(unix_set_program, &params);
 }
 

@@ -72,8 +72,10 @@ typedef HRESULT (WINAPI *activate_async_func)(const WCHAR *, REFIID, PROPVARIANT
                                               IActivateAudioInterfaceCompletionHandler *,
                                               IActivateAudioInterfaceAsyncOperation **);
 
-/* Activates iid on path; the result of the operation, and the interface it gave (or NULL). */
-static inline HRESULT activate_async(activate_async_func activate, const WCHAR *path, REFIID iid, IUnknown **out)
+/* Activates iid on path with params (NULL: none); the result of the operation, and the interface it
+ * gave (or NULL). */
+static inline HRESULT activate_async_params(activate_async_func activate, const WCHAR *path, REFIID iid,
+                                            PROPVARIANT *params, IUnknown **out)
 {
     struct completion *completion = calloc(1, sizeof(*completion));
     IActivateAudioInterfaceAsyncOperation *op = NULL;
@@ -85,7 +87,7 @@ static inline HRESULT activate_async(activate_async_func activate, const WCHAR *
     completion->IActivateAudioInterfaceCompletionHandler_iface.lpVtbl = &completion_vtbl;
     completion->ref = 1;
     completion->done = CreateEventW(NULL, TRUE, FALSE, NULL);
-    hr = activate(path, iid, NULL, &completion->IActivateAudioInterfaceCompletionHandler_iface, &op);
+    hr = activate(path, iid, params, &completion->IActivateAudioInterfaceCompletionHandler_iface, &op);
     ok(hr == S_OK && op, "ActivateAudioInterfaceAsync(%s): got %08lx %p, expected S_OK\n", dbgstr_w(path), hr, op);
     if (hr == S_OK)
     {
@@ -99,6 +101,11 @@ static inline HRESULT activate_async(activate_async_func activate, const WCHAR *
     }
     IActivateAudioInterfaceCompletionHandler_Release(&completion->IActivateAudioInterfaceCompletionHandler_iface);
     return result;
+}
+
+static inline HRESULT activate_async(activate_async_func activate, const WCHAR *path, REFIID iid, IUnknown **out)
+{
+    return activate_async_params(activate, path, iid, NULL, out);
 }
 
 #endif

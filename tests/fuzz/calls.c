@@ -306,8 +306,11 @@ static void run_op(struct input *in, struct stream_entry *streams, unsigned int 
         if (take_u8(in) % 4 && endpoint_count[list])
             memcpy(p.create.key, endpoints[list][take_u8(in) % endpoint_count[list]].key, sizeof(p.create.key));
         else take(in, p.create.key, take_u8(in) % (sizeof(p.create.key) + 1));
-        p.create.flow = take_u32(in) % 4;
+        p.create.flow = take_u32(in) % 5;
         take_format(in, &p.create.format, endpoint_count[list] ? &endpoints[list][0].format : engine_format(0));
+        /* Process loopback's process and mode, now and then where the flow is another. */
+        p.create.target_process_id = take_u8(in) % 4 ? take_u32(in) : 0;
+        p.create.exclude_target = take_u8(in) % 3;
         call(unix_engine_create, &p.create);
         if (p.create.result == S_OK) keep_engine(p.create.engine, &p.create.format, TRUE);
         break;

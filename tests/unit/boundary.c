@@ -373,6 +373,63 @@ static void test_hostile_sessions(const char *backend)
     CHECK_EQ_HEX(set.result, !strcmp(backend, "alsa") ? E_NOTIMPL : AUDCLNT_E_DEVICE_INVALIDATED);
 }
 
+/* Process loopback's engine: a process id for that flow alone, a mode of 0 or 1; made where the
+ * backend can tell whose a stream is (pulse), E_NOTIMPL elsewhere. And the ancestors of the program. */
+static void test_process_loopback(const char *backend)
+{
+    struct endpoint_info endpoints[MMDEVAPI_ENDPOINTS_MAX];
+    struct get_endpoints_params list = { .flow = MMDEVAPI_RENDER, .capacity = MMDEVAPI_ENDPOINTS_MAX,
+                                         .endpoints = endpoints };
+    struct engine_create_params params;
+    struct set_program_params program;
+    static const struct { UINT32 flow, target, exclude; } bad[] =
+    {
+        { MMDEVAPI_PROCESS_LOOPBACK, 0, 0 },        /* no process */
+        { MMDEVAPI_PROCESS_LOOPBACK, 42, 2 },       /* no such mode */
+        { MMDEVAPI_PROCESS_LOOPBACK, 42, 0xffffffff },
+        { MMDEVAPI_LOOPBACK, 42, 0 },               /* a process for another flow */
+        { MMDEVAPI_RENDER, 0, 1 },
+        { 4, 42, 0 },
+    };
+    size_t i;
+
+    call(unix_get_endpoints, &list);
+    if (list.default_index >= list.count) return;
+    for (i = 0; i < ARRAY_SIZE(bad); i++)
+    {
+        memset(&params, 0, sizeof(params));
+        memcpy(params.key, endpoints[list.default_index].key, sizeof(params.key));
+        params.format = endpoints[list.default_index].format;
+        params.flow = bad[i].flow;
+        params.target_process_id = bad[i].target;
+        params.exclude_target = bad[i].exclude;
+        params.engine = 0xcccccccc;
+        call(unix_engine_create, &params);
+        CHECK_EQ_HEX(params.result, E_INVALIDARG);
+        CHECK_EQ_UINT(params.engine, 0);
+    }
+    memset(&params, 0, sizeof(params));
+    memcpy(params.key, endpoints[list.default_index].key, sizeof(params.key));
+    params.format = endpoints[list.default_index].format;
+    params.flow = MMDEVAPI_PROCESS_LOOPBACK;
+    params.target_process_id = 0xffffffff;
+    params.exclude_target = 1;
+    call(unix_engine_create, &params);
+    CHECK_EQ_HEX(params.result, !strcmp(backend, "pulse") ? S_OK : E_NOTIMPL);
+    CHECK(!strcmp(backend, "pulse") ? params.engine != 0 : params.engine == 0);
+
+    memset(&program, 'x', sizeof(program));
+    program.ancestor_count = MMDEVAPI_ANCESTORS_MAX + 1;
+    call(unix_set_program, &program);
+    CHECK_EQ_HEX(program.result, E_INVALIDARG);
+    program.ancestor_count = 0xffffffff;
+    call(unix_set_program, &program);
+    CHECK_EQ_HEX(program.result, E_INVALIDARG);
+    program.ancestor_count = MMDEVAPI_ANCESTORS_MAX;
+    call(unix_set_program, &program);
+    CHECK_EQ_HEX(program.result, S_OK);
+}
+
 static void test_unreachable(void)
 {
     struct endpoint_info endpoints[4];
@@ -412,6 +469,7 @@ int main(void)
         test_hostile_engine_calls();
         if ((engine = create_engine())) test_hostile_streams(engine);
         test_hostile_sessions(backend);
+        test_process_loopback(backend);
     }
     return unit_summary("boundary");
 }

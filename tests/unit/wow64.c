@@ -254,9 +254,35 @@ static void test_program(void)
     memset(&params, 0, sizeof(params));
     strcpy(params.name, "wow64 test");
     params.process_id = 32;
+    params.ancestor_count = 2;
+    params.ancestors[0] = 16;
+    params.ancestors[1] = 8;
     params.result = E_FAIL;
     CHECK(call32(unix_set_program, &params) == STATUS_SUCCESS);
     CHECK_EQ_HEX(params.result, S_OK);
+    params.ancestor_count = MMDEVAPI_ANCESTORS_MAX + 1;
+    CHECK(call32(unix_set_program, &params) == STATUS_SUCCESS);
+    CHECK_EQ_HEX(params.result, E_INVALIDARG);
+}
+
+/* Process loopback's engine through the 32-bit table: made where the backend can (pulse), its
+ * process and mode read where the 64-bit table reads them. */
+static void test_process_loopback(const char *backend, const struct endpoint_info *endpoint)
+{
+    struct engine_create_params create;
+
+    memset(&create, 0, sizeof(create));
+    memcpy(create.key, endpoint->key, sizeof(create.key));
+    create.flow = MMDEVAPI_PROCESS_LOOPBACK;
+    create.format = endpoint->format;
+    create.target_process_id = 32;
+    create.exclude_target = 2;
+    CHECK(call32(unix_engine_create, &create) == STATUS_SUCCESS);
+    CHECK_EQ_HEX(create.result, E_INVALIDARG);
+    create.exclude_target = 1;
+    CHECK(call32(unix_engine_create, &create) == STATUS_SUCCESS);
+    CHECK_EQ_HEX(create.result, !strcmp(backend, "pulse") ? S_OK : E_NOTIMPL);
+    CHECK(!strcmp(backend, "pulse") ? create.engine != 0 : create.engine == 0);
 }
 
 /* Other processes' sessions through both tables: the same answer; a volume set is checked there too. */
@@ -344,6 +370,7 @@ int main(void)
     if ((engine = test_engine(&endpoint)))
         test_stream(engine);
     test_program();
+    test_process_loopback(backend, &endpoint);
     test_volume(&endpoint);
     test_sessions(&endpoint);
     test_coverage();

@@ -315,6 +315,10 @@ static void channel_map_of_mask(UINT32 mask, UINT32 channels, pa_channel_map *ma
 /* A stream's property: the Windows process id of the program that plays or records
  * (application.process.id is the Unix one). */
 #define PULSE_PROP_WINDOWS_PROCESS_ID "application.process.windows_id"
+/* And the Windows ids of its ancestors, separated by spaces: it is in their process trees. */
+#define PULSE_PROP_WINDOWS_ANCESTORS "application.process.windows_ancestors"
+
+struct pulse_process_loopback;
 
 enum pulse_stream_state
 {
@@ -355,6 +359,8 @@ struct pulse_stream
     BOOL capture;
     const BYTE *fragment;
     size_t fragment_bytes, fragment_read;
+    /* Process loopback: the streams summed into what is read (this one, the monitor's, paces). */
+    struct pulse_process_loopback *process;
 };
 
 static struct pulse_stream *pulse_stream_from(struct backend_stream *stream)
@@ -446,11 +452,18 @@ static BOOL pulse_stream_set_target(struct pulse_stream *stream)
     return TRUE;
 }
 
+/* Process loopback's part of a stream (below). */
+static void pulse_process_loopback_free(struct pulse_stream *stream);
+static void pulse_process_loopback_run(struct pulse_stream *stream, BOOL running);
+static void pulse_process_loopback_update(struct pulse_stream *stream);
+static void pulse_process_loopback_sum(struct pulse_stream *stream, float *frames, UINT32 count);
+
 static void pulse_stream_close(struct backend_stream *iface)
 {
     struct pulse_stream *stream = pulse_stream_from(iface);
 
     if (!stream) return;
+    pulse_process_loopback_free(stream);
     if (stream->timing) pa_operation_unref(stream->timing);
     if (stream->stream)
     {
@@ -542,8 +555,8 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
     const pa_stream_flags_t flags = PA_STREAM_START_CORKED | PA_STREAM_INTERPOLATE_TIMING
         | PA_STREAM_AUTO_TIMING_UPDATE | PA_STREAM_ADJUST_LATENCY;
     struct pulse_stream *stream;
-    char name[MMDEVAPI_DEVICE_NAME_MAX];
-    UINT32 process_id;
+    char name[MMDEVAPI_DEVICE_NAME_MAX], ancestry[MMDEVAPI_ANCESTORS_MAX * 11];
+    UINT32 process_id, ancestors[MMDEVAPI_ANCESTORS_MAX], ancestor_count, i;
     pa_sample_spec spec;
     pa_channel_map map;
     pa_buffer_attr attr;
@@ -585,6 +598,13 @@ static HRESULT pulse_stream_open(const char *key, enum mmdevapi_flow flow, const
     pa_proplist_sets(props, PA_PROP_APPLICATION_ICON_NAME, "wine");
     /* The Windows process id, which other Wine processes know it by (process loopback). */
     if (process_id) pa_proplist_setf(props, PULSE_PROP_WINDOWS_PROCESS_ID, "%u", process_id);
+    if ((ancestor_count = backend_program_ancestors(ancestors, ARRAY_SIZE(ancestors))))
+    {
+        for (i = 0, ancestry[0] = 0; i < ancestor_count; i++)
+            snprintf(ancestry + strlen(ancestry), sizeof(ancestry) - strlen(ancestry), "%s%u", i ? " " : "",
+                     ancestors[i]);
+        pa_proplist_sets(props, PULSE_PROP_WINDOWS_ANCESTORS, ancestry);
+    }
     stream->stream = pa_stream_new_with_proplist(stream->conn.context, name, &spec, &map, props);
     pa_proplist_free(props);
     if (!stream->stream) goto oom;
@@ -650,6 +670,7 @@ static HRESULT pulse_stream_start(struct backend_stream *iface)
     if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
     if (stream->state == PULSE_STOPPED) stream->state = PULSE_FILLING;
     pulse_stream_play_if_filled(stream);
+    pulse_process_loopback_run(stream, TRUE);
     return S_OK;
 }
 
@@ -669,6 +690,7 @@ static HRESULT pulse_stream_stop(struct backend_stream *iface)
     if (!stream) return E_INVALIDARG;
     if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
     pulse_stream_drop_fragment(stream);
+    pulse_process_loopback_run(stream, FALSE);
     if ((op = pa_stream_cork(stream->stream, 1, NULL, NULL))) pa_operation_unref(op);
     /* The flush is answered after the cork: once it is, the server plays nothing of ours. */
     stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
@@ -770,6 +792,7 @@ static HRESULT pulse_stream_read(struct backend_stream *iface, float *frames, UI
         stream->fragment_read += take;
     }
     if (stream->fragment_read == stream->fragment_bytes) pulse_stream_drop_fragment(stream);
+    if (stream->process) pulse_process_loopback_sum(stream, frames, count);
     return S_OK;
 }
 
@@ -852,6 +875,7 @@ static HRESULT pulse_stream_delay(struct backend_stream *iface, UINT64 *frames, 
     if (!stream || !frames) return E_INVALIDARG;
     pulse_stream_dispatch(stream);
     if (!pulse_stream_alive(stream)) return AUDCLNT_E_DEVICE_INVALIDATED;
+    if (stream->process) pulse_process_loopback_update(stream);
     if (stream->capture) return pulse_capture_delay(stream, frames, room);
     pulse_stream_restart_stalled(stream);
     /* Until uncorked nothing plays: everything written is still to be heard. */
@@ -1196,6 +1220,315 @@ static HRESULT pulse_watch(INT64 timeout_ns, UINT32 *changes)
     return S_OK;
 }
 
+/* ---- Process loopback: the sound of one Windows process tree, or of everything but it ----
+ *
+ * The stream records the sink's monitor, as loopback does, for its pace and its timing only. What
+ * it reads is the sum of one record stream for each sink input of the sink that is in the tree
+ * (exclude: that is not), each tapping that input alone (pa_stream_set_monitor_stream): the
+ * server hands them the input's frames in the sink's format as it mixes them, silence while the
+ * input plays nothing. The context's subscription to sink inputs keeps the taps up to date as
+ * programs come and go. A stream is in the tree whose Windows process id or one of whose
+ * ancestors' (PULSE_PROP_WINDOWS_PROCESS_ID, PULSE_PROP_WINDOWS_ANCESTORS) is the target: a
+ * program that is not Wine's is never in it. */
+
+#define PULSE_TAPS_MAX 64
+/* A tap's frames wait this long at most for the pace: its oldest beyond go. */
+#define PULSE_TAP_MAX_MS 300
+/* What a tap holds before it is summed: the monitor's and the taps' fragments reach us at times
+ * that differ, on pipewire-pulse by up to 45 ms either way (measured here), which must never
+ * leave a hole. The sound recorded is this much later than the monitor's. */
+#define PULSE_TAP_CUSHION_MS 100
+
+struct pulse_tap
+{
+    uint32_t input;         /* the sink input tapped */
+    pa_stream *stream;
+    float *frames;          /* delivered and not yet summed, oldest first */
+    UINT32 count;
+    BOOL primed;            /* it held its cushion since it last ran dry: it is summed */
+    BOOL corked;            /* as the server was last asked */
+    BOOL seen;              /* listed by the scan in flight */
+};
+
+struct pulse_process_loopback
+{
+    UINT32 target;
+    BOOL exclude;
+    uint32_t sink;          /* the sink's index */
+    char monitor[MMDEVAPI_DEVICE_KEY_MAX + 8];
+    pa_sample_spec spec;
+    pa_channel_map map;
+    UINT32 channels, capacity;  /* a tap's frames: channels each, capacity at most */
+    UINT32 cushion;
+    BOOL running;
+    BOOL rescan;            /* sink inputs came, changed or went since the last scan began */
+    pa_operation *scan;
+    struct pulse_tap taps[PULSE_TAPS_MAX];
+    UINT32 tap_count;
+};
+
+static void pulse_tap_free(struct pulse_tap *tap)
+{
+    if (PA_STREAM_IS_GOOD(pa_stream_get_state(tap->stream))) pa_stream_disconnect(tap->stream);
+    pa_stream_unref(tap->stream);
+    free(tap->frames);
+}
+
+static void pulse_process_loopback_free(struct pulse_stream *stream)
+{
+    struct pulse_process_loopback *process = stream->process;
+    UINT32 i;
+
+    if (!process) return;
+    if (process->scan)
+    {
+        pa_operation_cancel(process->scan);
+        pa_operation_unref(process->scan);
+    }
+    for (i = 0; i < process->tap_count; i++) pulse_tap_free(&process->taps[i]);
+    free(process);
+    stream->process = NULL;
+}
+
+/* Whether a stream with these properties is in the target's process tree. */
+static BOOL pulse_in_tree(pa_proplist *props, UINT32 target)
+{
+    const char *id = pa_proplist_gets(props, PULSE_PROP_WINDOWS_PROCESS_ID);
+    const char *ancestors = pa_proplist_gets(props, PULSE_PROP_WINDOWS_ANCESTORS);
+    char *end;
+
+    if (id && strtoul(id, NULL, 10) == target) return TRUE;
+    while (ancestors && *ancestors)
+    {
+        if (strtoul(ancestors, &end, 10) == target) return TRUE;
+        if (end == ancestors) break;
+        ancestors = end;
+    }
+    return FALSE;
+}
+
+static void pulse_tap_add(struct pulse_stream *stream, uint32_t input)
+{
+    struct pulse_process_loopback *process = stream->process;
+    struct pulse_tap *tap = &process->taps[process->tap_count];
+    pa_buffer_attr attr = { .maxlength = (UINT32)-1, .tlength = (UINT32)-1, .prebuf = (UINT32)-1,
+                            .minreq = (UINT32)-1, .fragsize = stream->period_frames * stream->frame_bytes };
+    pa_stream_flags_t flags = PA_STREAM_ADJUST_LATENCY | PA_STREAM_DONT_MOVE
+                              | (process->running ? 0 : PA_STREAM_START_CORKED);
+
+    if (process->tap_count == PULSE_TAPS_MAX) return;
+    memset(tap, 0, sizeof(*tap));
+    tap->input = input;
+    tap->seen = TRUE;
+    tap->corked = !process->running;
+    if (!(tap->frames = malloc((size_t)process->capacity * stream->frame_bytes))) return;
+    if (!(tap->stream = pa_stream_new(stream->conn.context, "process loopback", &process->spec, &process->map)))
+    {
+        free(tap->frames);
+        return;
+    }
+    /* Connected without waiting: it is summed once it delivers. */
+    if (pa_stream_set_monitor_stream(tap->stream, input) < 0
+        || pa_stream_connect_record(tap->stream, process->monitor, &attr, flags) < 0)
+    {
+        WINE_WARN("cannot tap sink input %u: %s\n", input, pa_strerror(pa_context_errno(stream->conn.context)));
+        pulse_tap_free(tap);
+        return;
+    }
+    WINE_TRACE("stream %p taps sink input %u\n", stream, input);
+    process->tap_count++;
+}
+
+static void on_process_input(pa_context *context, const pa_sink_input_info *input, int eol, void *arg)
+{
+    struct pulse_stream *stream = arg;
+    struct pulse_process_loopback *process = stream->process;
+    UINT32 i;
+
+    (void)context;
+    if (eol > 0)
+    {
+        /* The inputs not listed are gone, elsewhere or no longer ours to record. */
+        for (i = 0; i < process->tap_count;)
+        {
+            if (process->taps[i].seen) i++;
+            else
+            {
+                WINE_TRACE("stream %p leaves sink input %u\n", stream, process->taps[i].input);
+                pulse_tap_free(&process->taps[i]);
+                process->taps[i] = process->taps[--process->tap_count];
+            }
+        }
+        return;
+    }
+    if (eol < 0 || !input || input->sink != process->sink
+        || pulse_in_tree(input->proplist, process->target) == process->exclude)
+        return;
+    for (i = 0; i < process->tap_count && process->taps[i].input != input->index; i++) ;
+    if (i < process->tap_count) process->taps[i].seen = TRUE;
+    else pulse_tap_add(stream, input->index);
+}
+
+static void on_process_input_event(pa_context *context, pa_subscription_event_type_t type, uint32_t index, void *arg)
+{
+    struct pulse_stream *stream = arg;
+
+    (void)context; (void)type; (void)index;
+    stream->process->rescan = TRUE;
+}
+
+/* Lists the sink inputs anew, without waiting, unless a list is in flight. */
+static void pulse_process_loopback_scan(struct pulse_stream *stream)
+{
+    struct pulse_process_loopback *process = stream->process;
+    UINT32 i;
+
+    if (process->scan)
+    {
+        if (pa_operation_get_state(process->scan) == PA_OPERATION_RUNNING) return;
+        pa_operation_unref(process->scan);
+    }
+    process->rescan = FALSE;
+    for (i = 0; i < process->tap_count; i++) process->taps[i].seen = FALSE;
+    process->scan = pa_context_get_sink_input_info_list(stream->conn.context, on_process_input, stream);
+}
+
+/* Has the server record a tap while the stream runs; a stop drops what it holds. A tap still
+ * connecting is corked or uncorked once it is ready. */
+static void pulse_tap_run(struct pulse_tap *tap, BOOL running)
+{
+    pa_operation *op;
+
+    if (pa_stream_get_state(tap->stream) != PA_STREAM_READY || tap->corked == !running) return;
+    tap->corked = !running;
+    if ((op = pa_stream_cork(tap->stream, !running, NULL, NULL))) pa_operation_unref(op);
+    if (!running && (op = pa_stream_flush(tap->stream, NULL, NULL))) pa_operation_unref(op);
+    tap->count = 0;
+    tap->primed = FALSE;
+}
+
+/* Takes in what each tap delivered (the stream's dispatch ran), and follows the sink's inputs. */
+static void pulse_process_loopback_update(struct pulse_stream *stream)
+{
+    struct pulse_process_loopback *process = stream->process;
+    UINT32 i, frames, drop;
+    struct pulse_tap *tap;
+    const void *data;
+    size_t bytes;
+
+    if (process->rescan) pulse_process_loopback_scan(stream);
+    for (i = 0; i < process->tap_count; i++)
+    {
+        tap = &process->taps[i];
+        pulse_tap_run(tap, process->running);
+        if (pa_stream_get_state(tap->stream) != PA_STREAM_READY) continue;
+        while (pa_stream_readable_size(tap->stream) > 0 && pa_stream_peek(tap->stream, &data, &bytes) >= 0 && bytes)
+        {
+            frames = min(bytes / stream->frame_bytes, (size_t)process->capacity);
+            if (tap->count + frames > process->capacity)
+            {
+                drop = tap->count + frames - process->capacity;
+                tap->count -= drop;
+                memmove(tap->frames, tap->frames + (size_t)drop * process->channels,
+                        (size_t)tap->count * stream->frame_bytes);
+            }
+            /* A hole in what the server delivered is silence. */
+            if (data) memcpy(tap->frames + (size_t)tap->count * process->channels, data, (size_t)frames * stream->frame_bytes);
+            else memset(tap->frames + (size_t)tap->count * process->channels, 0, (size_t)frames * stream->frame_bytes);
+            tap->count += frames;
+            pa_stream_drop(tap->stream);
+        }
+        if (tap->count >= process->cushion) tap->primed = TRUE;
+    }
+}
+
+/* What was read of the monitor becomes the sum of the taps' oldest frames, each tap's from once it
+ * holds its cushion. */
+static void pulse_process_loopback_sum(struct pulse_stream *stream, float *frames, UINT32 count)
+{
+    struct pulse_process_loopback *process = stream->process;
+    UINT32 i, n, channels = process->channels;
+    struct pulse_tap *tap;
+    size_t j;
+
+    pulse_process_loopback_update(stream);
+    memset(frames, 0, (size_t)count * stream->frame_bytes);
+    for (i = 0; i < process->tap_count; i++)
+    {
+        tap = &process->taps[i];
+        if (!tap->primed) continue;
+        n = min(count, tap->count);
+        for (j = 0; j < (size_t)n * channels; j++) frames[j] += tap->frames[j];
+        tap->count -= n;
+        memmove(tap->frames, tap->frames + (size_t)n * channels, (size_t)tap->count * stream->frame_bytes);
+        /* Run dry (its input stopped playing): it waits for its cushion again. */
+        if (!tap->count) tap->primed = FALSE;
+    }
+}
+
+static void pulse_process_loopback_run(struct pulse_stream *stream, BOOL running)
+{
+    struct pulse_process_loopback *process = stream->process;
+    UINT32 i;
+
+    if (!process) return;
+    process->running = running;
+    for (i = 0; i < process->tap_count; i++) pulse_tap_run(&process->taps[i], running);
+}
+
+static void on_process_sink(pa_context *context, const pa_sink_info *sink, int eol, void *arg)
+{
+    struct pulse_process_loopback *process = arg;
+
+    (void)context;
+    if (eol <= 0 && sink) process->sink = sink->index;
+}
+
+static HRESULT pulse_process_stream_open(const char *key, const struct endpoint_format *format, UINT32 period_frames,
+                                         UINT32 process_id, BOOL exclude, struct backend_stream **out)
+{
+    struct pulse_process_loopback *process;
+    struct pulse_stream *stream;
+    UINT32 lead;
+    HRESULT hr;
+
+    if (!out) return E_INVALIDARG;
+    *out = NULL;
+    if (!process_id) return E_INVALIDARG;
+    if (FAILED(hr = pulse_stream_open(key, MMDEVAPI_LOOPBACK, format, period_frames, out, &lead))) return hr;
+    stream = pulse_stream_from(*out);
+    if (!(process = stream->process = calloc(1, sizeof(*process))))
+    {
+        pulse_stream_close(*out);
+        *out = NULL;
+        return E_OUTOFMEMORY;
+    }
+    process->target = process_id;
+    process->exclude = exclude;
+    process->sink = PA_INVALID_INDEX;
+    process->spec = *pa_stream_get_sample_spec(stream->stream);
+    process->map = *pa_stream_get_channel_map(stream->stream);
+    process->channels = process->spec.channels;
+    process->cushion = max(stream->rate * PULSE_TAP_CUSHION_MS / 1000, period_frames);
+    process->capacity = max(stream->rate * PULSE_TAP_MAX_MS / 1000, 4 * process->cushion);
+    snprintf(process->monitor, sizeof(process->monitor), "%s.monitor", key);
+    pa_context_set_subscribe_callback(stream->conn.context, on_process_input_event, stream);
+    stream->conn.deadline = pa_rtclock_now() + PULSE_TIMEOUT_USEC;
+    if (!pulse_complete(&stream->conn, pa_context_get_sink_info_by_name(stream->conn.context, key, on_process_sink,
+                                                                        process))
+        || process->sink == PA_INVALID_INDEX
+        || !pulse_complete(&stream->conn, pa_context_subscribe(stream->conn.context, PA_SUBSCRIPTION_MASK_SINK_INPUT,
+                                                               NULL, NULL)))
+    {
+        WINE_WARN("cannot follow the sink inputs of %s\n", key);
+        pulse_stream_close(*out);
+        *out = NULL;
+        return AUDCLNT_E_DEVICE_INVALIDATED;
+    }
+    pulse_process_loopback_scan(stream);
+    return S_OK;
+}
+
 const struct backend_ops pulse_backend =
 {
     .name = "pulse",
@@ -1214,4 +1547,5 @@ const struct backend_ops pulse_backend =
     .stream_read = pulse_stream_read,
     .list_sessions = pulse_list_sessions,
     .set_session_volume = pulse_set_session_volume,
+    .process_stream_open = pulse_process_stream_open,
 };

@@ -79,6 +79,8 @@ struct capture_engine
     const struct backend_ops *backend;
     char key[MMDEVAPI_DEVICE_KEY_MAX];
     enum mmdevapi_flow flow;
+    UINT32 target;            /* MMDEVAPI_PROCESS_LOOPBACK: the Windows process whose tree... */
+    BOOL exclude;             /* ...is recorded, or everything but it */
     struct endpoint_format format;
     UINT32 period_frames;
     int wake_fd;
@@ -153,17 +155,21 @@ static UINT64 device_frame_time(const struct capture_engine *engine, UINT64 fram
 }
 
 HRESULT capture_engine_create(const struct backend_ops *backend, const char *key, enum mmdevapi_flow flow,
-                              const struct endpoint_format *format, struct capture_engine **out)
+                              const struct endpoint_format *format, UINT32 target, BOOL exclude,
+                              struct capture_engine **out)
 {
     struct capture_engine *engine;
 
-    if (!backend->stream_read) return E_NOTIMPL;
+    if (!backend->stream_read || (flow == MMDEVAPI_PROCESS_LOOPBACK && !backend->process_stream_open))
+        return E_NOTIMPL;
     if (!(engine = calloc(1, sizeof(*engine)))) return E_OUTOFMEMORY;
     pthread_mutex_init(&engine->lock, NULL);
     pthread_mutex_init(&engine->events_lock, NULL);
     engine->backend = backend;
     endpoint_set_text(engine->key, sizeof(engine->key), key);
     engine->flow = flow;
+    engine->target = target;
+    engine->exclude = exclude;
     engine->format = *format;
     engine->format.bits = engine->format.valid_bits = 32;
     engine->format.is_float = TRUE;
@@ -270,7 +276,7 @@ static void emit_packet(struct capture_stream *stream)
         /* The device's measures jitter: a packet is never stamped before the one ahead of it. */
         packet->qpc = stream->last_qpc = max(device_frame_time(engine, device_frame), stream->last_qpc);
         packet->flags = (stream->lost ? AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY : 0)
-                        | (engine->flow == MMDEVAPI_LOOPBACK
+                        | (engine->flow != MMDEVAPI_CAPTURE
                            && is_silence(stream->staged, (size_t)frames * stream->format.channels)
                            ? AUDCLNT_BUFFERFLAGS_SILENT : 0);
         stream->lost = FALSE;
@@ -395,11 +401,21 @@ static void drop_device(struct capture_engine *engine, HRESULT hr)
     engine->input = NULL;
 }
 
+static HRESULT open_device(struct capture_engine *engine)
+{
+    UINT32 lead;
+
+    if (engine->flow == MMDEVAPI_PROCESS_LOOPBACK)
+        return engine->backend->process_stream_open(engine->key, &engine->format, engine->period_frames,
+                                                    engine->target, engine->exclude, &engine->input);
+    return engine->backend->stream_open(engine->key, engine->flow, &engine->format, engine->period_frames,
+                                        &engine->input, &lead);
+}
+
 HRESULT capture_engine_run(struct capture_engine *engine)
 {
     struct pollfd wake_poll = { .fd = engine->wake_fd, .events = POLLIN };
     INT64 timeout = -1;
-    UINT32 lead;
     HRESULT hr;
 
     for (;;)
@@ -423,8 +439,7 @@ HRESULT capture_engine_run(struct capture_engine *engine)
             drain(engine->wake_fd);
             continue;
         }
-        if (!engine->input && FAILED(hr = engine->backend->stream_open(engine->key, engine->flow, &engine->format,
-                                                                        engine->period_frames, &engine->input, &lead)))
+        if (!engine->input && FAILED(hr = open_device(engine)))
         {
             if (hr == E_NOTIMPL && engine->flow == MMDEVAPI_LOOPBACK)
             {

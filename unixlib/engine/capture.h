@@ -11,9 +11,12 @@
 struct capture_engine;
 struct capture_stream;
 
-/* flow: MMDEVAPI_CAPTURE or MMDEVAPI_LOOPBACK; format: the endpoint's, as for engine_create. */
+/* flow: MMDEVAPI_CAPTURE, MMDEVAPI_LOOPBACK or MMDEVAPI_PROCESS_LOOPBACK (of target's process tree,
+ * or with exclude of all but it: E_NOTIMPL where the backend cannot); format: the endpoint's, as
+ * for engine_create. */
 HRESULT capture_engine_create(const struct backend_ops *backend, const char *key, enum mmdevapi_flow flow,
-                              const struct endpoint_format *format, struct capture_engine **engine);
+                              const struct endpoint_format *format, UINT32 target, BOOL exclude,
+                              struct capture_engine **engine);
 UINT32 capture_engine_period(const struct capture_engine *engine);
 /* IAudioMeterInformation of a capture endpoint: the peaks of the last period read, per channel, into
  * peaks (MMDEVAPI_MAX_CHANNELS); returns the channel count. */
