@@ -1,12 +1,14 @@
 /*
  * wasapi-record: records an endpoint into a WAV file through WASAPI in shared mode, as a Windows
  * program does: the default capture endpoint, one named by its id, or with --loopback what a render
- * endpoint plays.
+ * endpoint plays, or with --process what a Windows process and its children play (process loopback,
+ * as Windows 10 2004 has it; with --exclude everything but them).
  *
- *   wasapi-record [--device ID] [--loopback] [--seconds S] [--rate R] [--channels C]
- *                 [--format s16|float32] [--event] OUT.wav
+ *   wasapi-record [--device ID] [--loopback] [--process PID [--exclude]] [--seconds S] [--rate R]
+ *                 [--channels C] [--format s16|float32] [--event] OUT.wav
  *
  * The mix format unless --rate, --channels or --format ask another, which the engine converts to
+ * (a process loopback has no mix format: 48 kHz stereo float32 stands in)
  * (AUTOCONVERTPCM with SRC_DEFAULT_QUALITY). Polled every half period, or woken by the engine's
  * event (--event). At the end it says what came: packets, frames, the position of the first and
  * the last packet, and the packets that said AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY or _SILENT.
@@ -14,18 +16,21 @@
  */
 
 #define COBJMACROS
+#define CONST_VTABLE
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <windows.h>
 #include <objbase.h>
+#include <propsys.h>
 #include <initguid.h>
 #include <mmdeviceapi.h>
 #include <audioclient.h>
 #include <mmreg.h>
 #include <ks.h>
 #include <ksmedia.h>
+#include "process_loopback.h"
 
 #define REFTIMES_PER_SEC 10000000
 
@@ -34,6 +39,8 @@ struct options
     const char *out;
     const char *device;         /* an endpoint id; NULL: the default */
     BOOL loopback;
+    DWORD process;              /* process loopback of this Windows process; 0: none */
+    BOOL exclude;
     BOOL event;
     double seconds;
     DWORD rate;                 /* 0: the mix format's */
@@ -47,6 +54,9 @@ static void usage(FILE *out)
             "  --device ID      the endpoint with this id (default: the default capture endpoint, or\n"
             "                   with --loopback the default render endpoint)\n"
             "  --loopback       record what the render endpoint plays (AUDCLNT_STREAMFLAGS_LOOPBACK)\n"
+            "  --process PID    record what the Windows process PID and its children play (process\n"
+            "                   loopback: PulseAudio and pipewire-pulse only)\n"
+            "  --exclude        with --process: everything else the default render endpoint plays\n"
             "  --seconds S      how long (default 5)\n"
             "  --rate R, --channels C, --format s16|float32\n"
             "                   the format to record in (default: the mix format's)\n"
@@ -70,6 +80,8 @@ static int parse_options(int argc, char **argv, struct options *opts)
             exit(0);
         }
         else if (!strcmp(arg, "--loopback")) opts->loopback = TRUE;
+        else if (!strcmp(arg, "--exclude")) opts->exclude = TRUE;
+        else if (next && !strcmp(arg, "--process") && (opts->process = strtoul(argv[++i], NULL, 10))) ;
         else if (!strcmp(arg, "--event")) opts->event = TRUE;
         else if (next && !strcmp(arg, "--device")) opts->device = argv[++i];
         else if (next && !strcmp(arg, "--seconds") && (opts->seconds = atof(argv[++i])) > 0 && opts->seconds <= 86400) ;
@@ -84,7 +96,7 @@ static int parse_options(int argc, char **argv, struct options *opts)
             return 2;
         }
     }
-    if (!opts->out)
+    if (!opts->out || (opts->exclude && !opts->process) || (opts->process && (opts->device || opts->loopback)))
     {
         usage(stderr);
         return 2;
@@ -97,6 +109,88 @@ static BOOL failed(const char *what, HRESULT hr)
     if (SUCCEEDED(hr)) return FALSE;
     fprintf(stderr, "wasapi-record: %s failed: 0x%08lx\n", what, hr);
     return TRUE;
+}
+
+/* ActivateAudioInterfaceAsync's completion: it only says that the activation is done. */
+struct completion
+{
+    IActivateAudioInterfaceCompletionHandler IActivateAudioInterfaceCompletionHandler_iface;
+    HANDLE done;
+};
+
+static HRESULT WINAPI completion_QueryInterface(IActivateAudioInterfaceCompletionHandler *iface, REFIID riid,
+                                                void **out)
+{
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IAgileObject)
+        || IsEqualIID(riid, &IID_IActivateAudioInterfaceCompletionHandler))
+    {
+        *out = iface;
+        return S_OK;
+    }
+    *out = NULL;
+    return E_NOINTERFACE;
+}
+
+/* On record()'s stack, which outlives the operation: no count to keep. */
+static ULONG WINAPI completion_AddRef(IActivateAudioInterfaceCompletionHandler *iface)
+{
+    return 2;
+}
+
+static ULONG WINAPI completion_Release(IActivateAudioInterfaceCompletionHandler *iface)
+{
+    return 1;
+}
+
+static HRESULT WINAPI completion_ActivateCompleted(IActivateAudioInterfaceCompletionHandler *iface,
+                                                   IActivateAudioInterfaceAsyncOperation *op)
+{
+    SetEvent(CONTAINING_RECORD(iface, struct completion, IActivateAudioInterfaceCompletionHandler_iface)->done);
+    return S_OK;
+}
+
+static const IActivateAudioInterfaceCompletionHandlerVtbl completion_vtbl =
+{
+    completion_QueryInterface,
+    completion_AddRef,
+    completion_Release,
+    completion_ActivateCompleted,
+};
+
+/* A process loopback client of opts->process's tree (or of all but it), as Microsoft's sample makes it. */
+static HRESULT activate_process(const struct options *opts, IAudioClient **client)
+{
+    struct completion completion = { { &completion_vtbl }, CreateEventW(NULL, TRUE, FALSE, NULL) };
+    HRESULT (WINAPI *activate)(const WCHAR *, REFIID, PROPVARIANT *, IActivateAudioInterfaceCompletionHandler *,
+                               IActivateAudioInterfaceAsyncOperation **);
+    IActivateAudioInterfaceAsyncOperation *op;
+    AUDIOCLIENT_ACTIVATION_PARAMS params;
+    HRESULT hr, result = E_FAIL;
+    PROPVARIANT blob;
+
+    *client = NULL;
+    params.ActivationType = AUDIOCLIENT_ACTIVATION_TYPE_PROCESS_LOOPBACK;
+    params.ProcessLoopbackParams.TargetProcessId = opts->process;
+    params.ProcessLoopbackParams.ProcessLoopbackMode = opts->exclude ? PROCESS_LOOPBACK_MODE_EXCLUDE_TARGET_PROCESS_TREE
+                                                                    : PROCESS_LOOPBACK_MODE_INCLUDE_TARGET_PROCESS_TREE;
+    PropVariantInit(&blob);
+    blob.vt = VT_BLOB;
+    blob.blob.cbSize = sizeof(params);
+    blob.blob.pBlobData = (BYTE *)&params;
+    /* Wine ships no import library of mmdevapi. */
+    if (!(activate = (void *)GetProcAddress(LoadLibraryW(L"mmdevapi.dll"), "ActivateAudioInterfaceAsync")))
+        hr = HRESULT_FROM_WIN32(GetLastError());
+    else hr = activate(VIRTUAL_AUDIO_DEVICE_PROCESS_LOOPBACK, &IID_IAudioClient, &blob,
+                       &completion.IActivateAudioInterfaceCompletionHandler_iface, &op);
+    if (SUCCEEDED(hr))
+    {
+        WaitForSingleObject(completion.done, INFINITE);
+        if (SUCCEEDED(hr = IActivateAudioInterfaceAsyncOperation_GetActivateResult(op, &result, (IUnknown **)client)))
+            hr = result;
+        IActivateAudioInterfaceAsyncOperation_Release(op);
+    }
+    CloseHandle(completion.done);
+    return hr;
 }
 
 /* The format to record in: the mix format, or what the options ask, as WAVEFORMATEXTENSIBLE. */
@@ -167,21 +261,38 @@ static int record(const struct options *opts)
     if (failed("CoCreateInstance(MMDeviceEnumerator)", CoCreateInstance(&CLSID_MMDeviceEnumerator, NULL,
                CLSCTX_INPROC_SERVER, &IID_IMMDeviceEnumerator, (void **)&mme)))
         goto done;
-    if (opts->device)
+    if (opts->process)
     {
-        MultiByteToWideChar(CP_ACP, 0, opts->device, -1, id, ARRAYSIZE(id));
-        hr = IMMDeviceEnumerator_GetDevice(mme, id, &dev);
+        /* No mix format (E_NOTIMPL, as on Windows): the program gives its own. */
+        if (failed("ActivateAudioInterfaceAsync(VAD\\Process_Loopback)", activate_process(opts, &client))
+            || !(mix = CoTaskMemAlloc(sizeof(*mix))))
+            goto done;
+        mix->wFormatTag = WAVE_FORMAT_IEEE_FLOAT;
+        mix->nChannels = 2;
+        mix->nSamplesPerSec = 48000;
+        mix->wBitsPerSample = 32;
+        mix->nBlockAlign = 8;
+        mix->nAvgBytesPerSec = 48000 * 8;
+        mix->cbSize = 0;
     }
-    else hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, opts->loopback ? eRender : eCapture, eConsole, &dev);
-    if (failed("finding the endpoint", hr)
-        || failed("IMMDevice::Activate", IMMDevice_Activate(dev, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL,
-                                                            (void **)&client))
-        || failed("IAudioClient::GetMixFormat", IAudioClient_GetMixFormat(client, &mix))
-        || failed("IAudioClient::GetDevicePeriod", IAudioClient_GetDevicePeriod(client, &period, NULL)))
-        goto done;
+    else
+    {
+        if (opts->device)
+        {
+            MultiByteToWideChar(CP_ACP, 0, opts->device, -1, id, ARRAYSIZE(id));
+            hr = IMMDeviceEnumerator_GetDevice(mme, id, &dev);
+        }
+        else hr = IMMDeviceEnumerator_GetDefaultAudioEndpoint(mme, opts->loopback ? eRender : eCapture, eConsole, &dev);
+        if (failed("finding the endpoint", hr)
+            || failed("IMMDevice::Activate", IMMDevice_Activate(dev, &IID_IAudioClient, CLSCTX_INPROC_SERVER, NULL,
+                                                                (void **)&client))
+            || failed("IAudioClient::GetMixFormat", IAudioClient_GetMixFormat(client, &mix)))
+            goto done;
+    }
+    if (failed("IAudioClient::GetDevicePeriod", IAudioClient_GetDevicePeriod(client, &period, NULL))) goto done;
     record_format(mix, opts, &fmt);
     stream_flags = AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY
-        | (opts->loopback ? AUDCLNT_STREAMFLAGS_LOOPBACK : 0) | (opts->event ? AUDCLNT_STREAMFLAGS_EVENTCALLBACK : 0);
+        | (opts->loopback || opts->process ? AUDCLNT_STREAMFLAGS_LOOPBACK : 0) | (opts->event ? AUDCLNT_STREAMFLAGS_EVENTCALLBACK : 0);
     /* A second of buffer: the program may be late, the recording not. */
     if (failed("IAudioClient::Initialize", IAudioClient_Initialize(client, AUDCLNT_SHAREMODE_SHARED, stream_flags,
                                                                    REFTIMES_PER_SEC, 0, &fmt.Format, NULL))
@@ -192,8 +303,13 @@ static int record(const struct options *opts)
                         || failed("IAudioClient::SetEventHandle", IAudioClient_SetEventHandle(client, event))))
         goto done;
     if (!write_header(file, &fmt, 0) || failed("IAudioClient::Start", IAudioClient_Start(client))) goto done;
-    fprintf(stderr, "recording %s%s: %lu Hz, %u channels, %u-bit %s, for %.1f s\n", opts->loopback ? "loopback of " : "",
-            opts->device ? opts->device : "the default endpoint", fmt.Format.nSamplesPerSec, fmt.Format.nChannels,
+    if (opts->process)
+        fprintf(stderr, "recording what %sprocess %lu and its children play", opts->exclude ? "all but " : "",
+                opts->process);
+    else
+        fprintf(stderr, "recording %s%s", opts->loopback ? "loopback of " : "",
+                opts->device ? opts->device : "the default endpoint");
+    fprintf(stderr, ": %lu Hz, %u channels, %u-bit %s, for %.1f s\n", fmt.Format.nSamplesPerSec, fmt.Format.nChannels,
             fmt.Format.wBitsPerSample, IsEqualGUID(&fmt.SubFormat, &KSDATAFORMAT_SUBTYPE_IEEE_FLOAT) ? "float" : "int",
             opts->seconds);
 
