@@ -30,6 +30,7 @@
 #include <mmreg.h>
 #include <ks.h>
 #include <ksmedia.h>
+#include "activate_async.h"
 #include "process_loopback.h"
 
 #define REFTIMES_PER_SEC 10000000
@@ -111,61 +112,12 @@ static BOOL failed(const char *what, HRESULT hr)
     return TRUE;
 }
 
-/* ActivateAudioInterfaceAsync's completion: it only says that the activation is done. */
-struct completion
-{
-    IActivateAudioInterfaceCompletionHandler IActivateAudioInterfaceCompletionHandler_iface;
-    HANDLE done;
-};
-
-static HRESULT WINAPI completion_QueryInterface(IActivateAudioInterfaceCompletionHandler *iface, REFIID riid,
-                                                void **out)
-{
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IAgileObject)
-        || IsEqualIID(riid, &IID_IActivateAudioInterfaceCompletionHandler))
-    {
-        *out = iface;
-        return S_OK;
-    }
-    *out = NULL;
-    return E_NOINTERFACE;
-}
-
-/* On record()'s stack, which outlives the operation: no count to keep. */
-static ULONG WINAPI completion_AddRef(IActivateAudioInterfaceCompletionHandler *iface)
-{
-    return 2;
-}
-
-static ULONG WINAPI completion_Release(IActivateAudioInterfaceCompletionHandler *iface)
-{
-    return 1;
-}
-
-static HRESULT WINAPI completion_ActivateCompleted(IActivateAudioInterfaceCompletionHandler *iface,
-                                                   IActivateAudioInterfaceAsyncOperation *op)
-{
-    SetEvent(CONTAINING_RECORD(iface, struct completion, IActivateAudioInterfaceCompletionHandler_iface)->done);
-    return S_OK;
-}
-
-static const IActivateAudioInterfaceCompletionHandlerVtbl completion_vtbl =
-{
-    completion_QueryInterface,
-    completion_AddRef,
-    completion_Release,
-    completion_ActivateCompleted,
-};
-
 /* A process loopback client of opts->process's tree (or of all but it), as Microsoft's sample makes it. */
 static HRESULT activate_process(const struct options *opts, IAudioClient **client)
 {
-    struct completion completion = { { &completion_vtbl }, CreateEventW(NULL, TRUE, FALSE, NULL) };
-    HRESULT (WINAPI *activate)(const WCHAR *, REFIID, PROPVARIANT *, IActivateAudioInterfaceCompletionHandler *,
-                               IActivateAudioInterfaceAsyncOperation **);
-    IActivateAudioInterfaceAsyncOperation *op;
+    activate_async_func activate;
     AUDIOCLIENT_ACTIVATION_PARAMS params;
-    HRESULT hr, result = E_FAIL;
+    HRESULT hr, result;
     PROPVARIANT blob;
 
     *client = NULL;
@@ -179,18 +131,10 @@ static HRESULT activate_process(const struct options *opts, IAudioClient **clien
     blob.blob.pBlobData = (BYTE *)&params;
     /* Wine ships no import library of mmdevapi. */
     if (!(activate = (void *)GetProcAddress(LoadLibraryW(L"mmdevapi.dll"), "ActivateAudioInterfaceAsync")))
-        hr = HRESULT_FROM_WIN32(GetLastError());
-    else hr = activate(VIRTUAL_AUDIO_DEVICE_PROCESS_LOOPBACK, &IID_IAudioClient, &blob,
-                       &completion.IActivateAudioInterfaceCompletionHandler_iface, &op);
-    if (SUCCEEDED(hr))
-    {
-        WaitForSingleObject(completion.done, INFINITE);
-        if (SUCCEEDED(hr = IActivateAudioInterfaceAsyncOperation_GetActivateResult(op, &result, (IUnknown **)client)))
-            hr = result;
-        IActivateAudioInterfaceAsyncOperation_Release(op);
-    }
-    CloseHandle(completion.done);
-    return hr;
+        return HRESULT_FROM_WIN32(GetLastError());
+    hr = activate_audio_interface(activate, VIRTUAL_AUDIO_DEVICE_PROCESS_LOOPBACK, &IID_IAudioClient, &blob, INFINITE,
+                                  &result, (IUnknown **)client, NULL);
+    return FAILED(hr) ? hr : result;
 }
 
 /* The format to record in: the mix format, or what the options ask, as WAVEFORMATEXTENSIBLE. */
